@@ -1,0 +1,24 @@
+"""Names shared with clients: mirrored in vscode-extension/src/constants.ts. Keep them in sync."""
+
+SERVER_NAME = "registry-lsp"
+SETTINGS_SECTION = "hybridRegistry"
+DIAGNOSTIC_SOURCE = "hybrid-registry"
+
+# workspace/executeCommand
+CMD_STATUS = "hybridRegistry.status"
+CMD_RELOAD = "hybridRegistry.reload"
+CMD_CREATE_WORKSPACE = "hybridRegistry.createWorkspace"
+"""Arguments: [{"path": <folder>, "developerId": <id>, "template": "standard"|"minimal"}].
+Returns {"file": <path of the new workspace_registry.py>} (the server writes only on this
+explicit user request)."""
+
+# server -> client notification sent whenever a folder's registry starts or finishes loading.
+# Params: the same payload as CMD_STATUS returns.
+NOTIFY_STATUS = "hybridRegistry/statusChanged"
+
+# Diagnostic codes
+UNKNOWN_STEP = "unknown-step"
+STEP_CONFLICT = "step-conflict"
+UNKNOWN_JOB_TYPE = "unknown-job-type"
+OVERRIDES_CORE = "overrides-core"
+DUPLICATE_KEY = "duplicate-key"
