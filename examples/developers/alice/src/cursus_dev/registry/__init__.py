@@ -1,0 +1,1 @@
+"""Workspace registry of alice: read statically by the hybrid registry, never imported."""

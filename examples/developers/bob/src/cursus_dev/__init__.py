@@ -1,0 +1,1 @@
+"""Pipeline extensions of the bob workspace."""

@@ -1,0 +1,1 @@
+"""Workspace registry of bob: read statically by the hybrid registry, never imported."""

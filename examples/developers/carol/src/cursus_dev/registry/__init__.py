@@ -1,0 +1,1 @@
+"""Workspace registry of carol: read statically by the hybrid registry, never imported."""

@@ -1,0 +1,1 @@
+"""Core registry of the example pipelines: step names, config classes and step builders."""
