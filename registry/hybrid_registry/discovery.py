@@ -1,0 +1,354 @@
+"""Find what to load for a folder: its configuration, core sources and workspaces.
+
+Configuration lives in `pyproject.toml` under `[tool.hybrid-registry]` or in
+`.hybrid-registry.toml` (same keys at top level). Without it, the folder is searched (bounded:
+no hidden folders, virtual environments, `node_modules`, or symlink loops; limited depth).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from hybrid_registry.loaders import (
+    INTERFACE_SUFFIX,
+    WORKSPACE_REGISTRY_PARTS,
+    workspace_registry_file,
+)
+from hybrid_registry.models import Problem, Severity, SourceRange
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+CONFIG_FILE = ".hybrid-registry.toml"
+PYPROJECT = "pyproject.toml"
+TOOL_TABLE = "hybrid-registry"
+MAX_DEPTH = 12
+SKIPPED_DIRS = frozenset(
+    {"node_modules", "__pycache__", "site-packages", "dist-packages", "venv", "env"}
+)
+FRAMEWORK_PACKAGES = ("cursus",)
+
+
+class RegistryConfig(BaseModel):
+    """The folder's registry configuration; `None` means auto-detect."""
+
+    core: list[str] | None = None
+    workspaces: list[str] | None = None
+    default_workspace: str | None = Field(default=None, alias="default-workspace")
+    step_name_calls: list[str] = Field(default_factory=list, alias="step-name-calls")
+    job_types: list[str] = Field(default_factory=list, alias="job-types")
+
+    model_config = {"populate_by_name": True}
+
+
+_CONFIG_KEYS: dict[str, type] = {
+    "core": list,
+    "workspaces": list,
+    "default-workspace": str,
+    "step-name-calls": list,
+    "job-types": list,
+}
+
+
+@dataclass
+class RegistryLayout:
+    """What to load for a folder, and the problems found while deciding."""
+
+    root: Path
+    config: RegistryConfig = field(default_factory=RegistryConfig)
+    config_file: Path | None = None
+    core_sources: list[Path] = field(default_factory=list)
+    workspace_roots: list[Path] = field(default_factory=list)
+    workspace_files: list[Path] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _key_range(text: str, key: str, in_tool_table: bool) -> SourceRange:
+    """Where a key is written in a TOML file (line search; tomllib keeps no positions)."""
+    lines = text.splitlines()
+    start = 0
+    if in_tool_table:
+        header = re.compile(r"^\s*\[\s*tool\s*\.\s*[\"']?hybrid-registry[\"']?\s*\]")
+        for index, line in enumerate(lines):
+            if header.match(line):
+                start = index + 1
+                break
+    pattern = re.compile(r"^\s*[\"']?" + re.escape(key) + r"[\"']?\s*=")
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if in_tool_table and index > start and line.lstrip().startswith("["):
+            break
+        if pattern.match(line):
+            col = len(line) - len(line.lstrip())
+            end = col + len(key) + (2 if line.lstrip()[:1] in "\"'" else 0)
+            return SourceRange(start_line=index, start_col=col, end_line=index, end_col=end)
+    return SourceRange.point(max(start - 1, 0))
+
+
+def _is_setting_of_type(value: Any, expected: type) -> bool:
+    if expected is list:
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+    return isinstance(value, expected)
+
+
+def read_config(folder: str | Path) -> tuple[RegistryConfig | None, Path | None, list[Problem]]:
+    """The folder's configuration (None when it has none), its file, and its problems."""
+    folder = Path(folder)
+    problems: list[Problem] = []
+    for name, in_tool in ((CONFIG_FILE, False), (PYPROJECT, True)):
+        path = folder / name
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+            data = tomllib.loads(text)
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(
+                Problem(path=str(path), code="invalid-config", message=f"Cannot read: {exc}")
+            )
+            continue
+        except tomllib.TOMLDecodeError as exc:
+            line = getattr(exc, "lineno", 1) or 1
+            col = getattr(exc, "colno", 1) or 1
+            problems.append(
+                Problem(
+                    path=str(path),
+                    range=SourceRange.point(line - 1, col - 1),
+                    code="invalid-config",
+                    message=f"Invalid TOML: {exc}; registry settings in this file are ignored",
+                )
+            )
+            continue
+        table: Any = data
+        if in_tool:
+            table = data.get("tool", {}).get(TOOL_TABLE) if isinstance(data, dict) else None
+            if table is None:
+                continue
+        if not isinstance(table, dict):
+            problems.append(
+                Problem(
+                    path=str(path),
+                    code="invalid-config",
+                    message=f"[tool.{TOOL_TABLE}] must be a table",
+                )
+            )
+            continue
+        values: dict[str, Any] = {}
+        for key, value in table.items():
+            expected = _CONFIG_KEYS.get(key)
+            rng = _key_range(text, key, in_tool)
+            if expected is None:
+                known = ", ".join(_CONFIG_KEYS)
+                problems.append(
+                    Problem(
+                        path=str(path),
+                        range=rng,
+                        severity=Severity.WARNING,
+                        code="invalid-config",
+                        message=f"Unknown setting '{key}' (known: {known}); it is ignored",
+                    )
+                )
+            elif not _is_setting_of_type(value, expected):
+                kind = "a list of strings" if expected is list else "a string"
+                problems.append(
+                    Problem(
+                        path=str(path),
+                        range=rng,
+                        code="invalid-config",
+                        message=f"'{key}' must be {kind}; using the default instead",
+                    )
+                )
+            else:
+                values[key] = value
+        return RegistryConfig.model_validate(values), path, problems
+    return None, None, problems
+
+
+def find_config_root(path: str | Path) -> Path | None:
+    """The nearest folder at or above `path` holding a registry configuration."""
+    current = Path(path).resolve()
+    if current.is_file():
+        current = current.parent
+    for folder in (current, *current.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+        pyproject = folder / PYPROJECT
+        if pyproject.is_file():
+            try:
+                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                continue
+            if isinstance(data.get("tool"), dict) and TOOL_TABLE in data["tool"]:
+                return folder
+    return None
+
+
+def _is_workspace_registry(path: Path) -> bool:
+    return path.parts[-len(WORKSPACE_REGISTRY_PARTS) :] == WORKSPACE_REGISTRY_PARTS
+
+
+def _assigns_step_names(path: Path) -> bool:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read(2_000_000)
+    except (OSError, UnicodeDecodeError):
+        return False
+    return re.search(r"^STEP_NAMES\s*(:[^=]*)?=", text, re.MULTILINE) is not None
+
+
+@dataclass
+class _WalkResult:
+    interface_dirs: list[Path] = field(default_factory=list)
+    core_modules: list[Path] = field(default_factory=list)
+    workspace_files: list[Path] = field(default_factory=list)
+
+
+def _walk(root: Path, max_depth: int = MAX_DEPTH) -> _WalkResult:
+    """Bounded search for registry sources under `root`."""
+    result = _WalkResult()
+    visited: set[str] = set()
+    stack: list[tuple[Path, int]] = [(root, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        try:
+            real = os.path.realpath(folder)
+            if real in visited:
+                continue
+            visited.add(real)
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        names = {entry.name for entry in entries}
+        if "pyvenv.cfg" in names and folder != root:
+            continue
+        if any(name.endswith(INTERFACE_SUFFIX) for name in names):
+            result.interface_dirs.append(folder)
+        for entry in sorted(entries, key=lambda e: e.name, reverse=True):
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                continue
+            if is_dir:
+                if (
+                    depth < max_depth
+                    and not entry.name.startswith(".")
+                    and (entry.name not in SKIPPED_DIRS)
+                ):
+                    stack.append((Path(entry.path), depth + 1))
+                continue
+            path = Path(entry.path)
+            if entry.name == WORKSPACE_REGISTRY_PARTS[-1] and _is_workspace_registry(path):
+                result.workspace_files.append(path)
+            elif (
+                folder.name == "registry"
+                and entry.name.startswith("step_names")
+                and entry.name.endswith(".py")
+                and _assigns_step_names(path)
+            ):
+                result.core_modules.append(path)
+    result.interface_dirs.sort()
+    result.core_modules.sort()
+    result.workspace_files.sort()
+    return result
+
+
+def installed_framework_sources() -> list[Path]:
+    """Registry sources of a pipeline framework installed in this interpreter, found by
+    location only (`find_spec` of a top-level name imports nothing)."""
+    sources: list[Path] = []
+    for package in FRAMEWORK_PACKAGES:
+        try:
+            spec = importlib.util.find_spec(package)
+        except (ImportError, ValueError):
+            continue
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        for location in spec.submodule_search_locations:
+            base = Path(location)
+            sources.extend(sorted((base / "registry").glob("step_names*.py")))
+            interfaces = base / "steps" / "interfaces"
+            if interfaces.is_dir():
+                sources.append(interfaces)
+    return sources
+
+
+def workspaces_under(root: Path) -> list[Path]:
+    """Workspace registry files of a configured workspaces dir: the dir itself, or its children."""
+    own = workspace_registry_file(root)
+    if own.is_file():
+        return [own]
+    try:
+        children = sorted(p for p in root.iterdir() if p.is_dir())
+    except OSError:
+        return []
+    return [f for f in (workspace_registry_file(child) for child in children) if f.is_file()]
+
+
+def discover(folder: str | Path, *, use_installed_framework: bool = True) -> RegistryLayout:
+    """Decide what to load for `folder`: configured sources, else what a bounded walk finds."""
+    root = Path(folder).resolve()
+    config, config_file, problems = read_config(root)
+    layout = RegistryLayout(
+        root=root, config=config or RegistryConfig(), config_file=config_file, problems=problems
+    )
+    walk: _WalkResult | None = None
+
+    def walked() -> _WalkResult:
+        nonlocal walk
+        if walk is None:
+            walk = _walk(root)
+        return walk
+
+    config_text = ""
+    if config_file is not None:
+        try:
+            config_text = config_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            config_text = ""
+    in_tool = config_file is not None and config_file.name == PYPROJECT
+
+    def missing(key: str, entry: str, what: str) -> None:
+        layout.problems.append(
+            Problem(
+                path=str(config_file),
+                range=_key_range(config_text, key, in_tool),
+                code="invalid-config",
+                message=f"{what} '{entry}' does not exist (relative to {root})",
+            )
+        )
+
+    if layout.config.core is not None:
+        for entry in layout.config.core:
+            path = (root / entry).resolve()
+            if path.exists():
+                layout.core_sources.append(path)
+            else:
+                missing("core", entry, "Core registry source")
+    else:
+        found = walked()
+        layout.core_sources = [*found.core_modules, *found.interface_dirs]
+        if not layout.core_sources and use_installed_framework:
+            layout.core_sources = installed_framework_sources()
+
+    if layout.config.workspaces is not None:
+        for entry in layout.config.workspaces:
+            path = (root / entry).resolve()
+            if path.is_dir():
+                layout.workspace_roots.append(path)
+                layout.workspace_files.extend(workspaces_under(path))
+            else:
+                missing("workspaces", entry, "Workspaces folder")
+    else:
+        layout.workspace_roots = [root]
+        layout.workspace_files = list(walked().workspace_files)
+    return layout

@@ -1,0 +1,810 @@
+"""`UnifiedRegistryManager`: one thread-safe view of core and workspace registries.
+
+Resolution rules
+----------------
+A step name is looked up in layers. In the context of workspace W:
+
+1. W's `STEP_OVERRIDES` (an override replaces a core step for W only),
+2. W's `LOCAL_STEPS`,
+3. the core registry,
+4. other workspaces' `LOCAL_STEPS` (visible everywhere, so a pipeline may use a colleague's
+   step; when several workspaces define the name, the lowest `priority` wins, then the
+   workspace id in alphabetical order, and the name is a conflict).
+
+With no context, layers 1-2 are skipped: core first, then workspace-only names as in 4.
+
+A name that is not a step but matches `Name_jobtype` resolves to `Name` with that job type.
+
+A *conflict* is a name defined (locally or as an override) by two or more workspaces.
+
+Concurrency
+-----------
+Files are parsed outside the lock; the results are swapped in under an `RLock`, so readers
+always see either the old or the new state of a source, never a half-loaded one. Derived
+caches (merged core, conflicts, legacy dicts, name lists) are rebuilt lazily after a change,
+and only those a change affects are dropped.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextvars
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hybrid_registry.discovery import RegistryConfig, RegistryLayout, discover, workspaces_under
+from hybrid_registry.loaders import (
+    INTERFACE_SUFFIX,
+    SourceLoad,
+    WorkspaceLoad,
+    interface_files,
+    is_table_file,
+    load_python_registry,
+    load_step_interface,
+    load_table,
+    load_workspace_registry,
+    workspace_dir_of,
+    workspace_registry_file,
+)
+from hybrid_registry.models import (
+    ConflictAnalysis,
+    ConflictType,
+    Problem,
+    RegistryType,
+    RegistryValidationResult,
+    ResolutionContext,
+    ResolutionStrategy,
+    Severity,
+    StepDefinition,
+    StepResolutionResult,
+)
+from hybrid_registry.utils import (
+    DEFAULT_JOB_TYPES,
+    split_job_type,
+    suggest,
+    unknown_step_message,
+)
+
+ProgressCallback = Callable[[int, int, str], None]
+"""(done, total, message) while loading."""
+
+_context: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "hybrid_registry_workspace", default=None
+)
+CORE_KEY = "core"
+
+
+def _key(path: str | Path) -> str:
+    return str(Path(path).resolve())
+
+
+@dataclass
+class _CoreSource:
+    """One configured core source: a module, a table, or a directory of interface files."""
+
+    path: Path
+    kind: str  # "python" | "table" | "interfaces"
+    files: dict[str, SourceLoad] = field(default_factory=dict)
+
+    def load_file(self, file: str, text: str | None) -> SourceLoad:
+        if self.kind == "interfaces":
+            return load_step_interface(file, text, source=str(self.path))
+        if self.kind == "table":
+            return load_table(file, text, source=str(self.path))
+        return load_python_registry(file, text, source=str(self.path))
+
+
+def _core_kind(path: Path) -> str:
+    if path.is_dir():
+        return "interfaces"
+    return "table" if is_table_file(path) else "python"
+
+
+def _as_paths(value: str | Path | Sequence[str | Path] | None) -> list[Path]:
+    if value is None:
+        return []
+    if isinstance(value, (str, Path)):
+        return [Path(value)]
+    return [Path(item) for item in value]
+
+
+class UnifiedRegistryManager:
+    """Core + workspace registries with resolution, conflicts, caching and reloads."""
+
+    def __init__(
+        self,
+        core_registry_path: str | Path | Sequence[str | Path] | None = None,
+        workspaces_root: str | Path | Sequence[str | Path] | None = None,
+        *,
+        job_types: Iterable[str] = (),
+        default_workspace: str | None = None,
+        load: bool = True,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        self._lock = threading.RLock()
+        self._core_sources = [
+            _CoreSource(path=p.resolve(), kind=_core_kind(p)) for p in _as_paths(core_registry_path)
+        ]
+        self._workspace_roots = [p.resolve() for p in _as_paths(workspaces_root)]
+        self._workspaces: dict[str, WorkspaceLoad] = {}
+        self._workspace_by_file: dict[str, str] = {}
+        self._rejected_workspaces: dict[str, WorkspaceLoad] = {}
+        self._config_problems: list[Problem] = []
+        self._overlays: dict[str, str] = {}
+        self.configured_job_types: tuple[str, ...] = tuple(job_types)
+        self.default_workspace = default_workspace
+        self.step_name_calls: tuple[str, ...] = ()
+        self.root: Path | None = None
+        self.config_file: Path | None = None
+        self._generation = 0
+        self._loaded = False
+        self._caches: dict[str, Any] = {}
+        self._discovered_workspace_files: list[str] | None = None
+        if load:
+            self.load(progress)
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_layout(
+        cls, layout: RegistryLayout, *, load: bool = True, progress: ProgressCallback | None = None
+    ) -> UnifiedRegistryManager:
+        manager = cls(
+            layout.core_sources,
+            layout.workspace_roots,
+            job_types=layout.config.job_types,
+            default_workspace=layout.config.default_workspace,
+            load=False,
+        )
+        manager.root = layout.root
+        manager.config_file = layout.config_file
+        manager.step_name_calls = tuple(layout.config.step_name_calls)
+        manager._config_problems = list(layout.problems)
+        manager._discovered_workspace_files = [_key(f) for f in layout.workspace_files]
+        if load:
+            manager.load(progress)
+        return manager
+
+    @classmethod
+    def from_folder(
+        cls, path: str | Path, *, load: bool = True, progress: ProgressCallback | None = None
+    ) -> UnifiedRegistryManager:
+        """Discover the folder's configuration and sources, then load them."""
+        return cls.from_layout(discover(path), load=load, progress=progress)
+
+    @property
+    def config(self) -> RegistryConfig:
+        return RegistryConfig(
+            core=[str(s.path) for s in self._core_sources],
+            workspaces=[str(p) for p in self._workspace_roots],
+            default_workspace=self.default_workspace,
+            step_name_calls=list(self.step_name_calls),
+            job_types=list(self.configured_job_types),
+        )
+
+    # ------------------------------------------------------------------ loading
+    def _workspace_files_to_load(self) -> list[str]:
+        if self._discovered_workspace_files is not None:
+            return list(self._discovered_workspace_files)
+        files: list[str] = []
+        for root in self._workspace_roots:
+            files.extend(_key(f) for f in workspaces_under(root))
+        return files
+
+    def load(self, progress: ProgressCallback | None = None) -> None:
+        """(Re)load every source. Parsing happens outside the lock; the swap is atomic."""
+        jobs: list[tuple[_CoreSource | None, str]] = []
+        for core_source in self._core_sources:
+            if core_source.kind == "interfaces":
+                jobs.extend((core_source, f) for f in interface_files(core_source.path))
+            else:
+                jobs.append((core_source, str(core_source.path)))
+        workspace_files = self._workspace_files_to_load()
+        jobs.extend((None, f) for f in workspace_files)
+        total = len(jobs)
+        core_files: dict[int, dict[str, SourceLoad]] = {id(s): {} for s in self._core_sources}
+        workspaces: list[WorkspaceLoad] = []
+        for done, (source, file) in enumerate(jobs):
+            if progress is not None and (done % 200 == 0):
+                progress(done, total, f"Loading {Path(file).name}")
+            text = self._overlays.get(file)
+            if source is None:
+                workspaces.append(load_workspace_registry(file, text))
+            else:
+                core_files[id(source)][file] = source.load_file(file, text)
+        with self._lock:
+            for source in self._core_sources:
+                source.files = core_files[id(source)]
+            self._workspaces.clear()
+            self._workspace_by_file.clear()
+            self._rejected_workspaces.clear()
+            for workspace in workspaces:
+                self._install_workspace(workspace)
+            self._loaded = True
+            self._changed(everything=True)
+        if progress is not None:
+            progress(total, total, "Registry loaded")
+
+    def _install_workspace(self, workspace: WorkspaceLoad) -> None:
+        """Add a loaded workspace; a second folder claiming the same id is rejected."""
+        file_key = _key(workspace.file)
+        existing = self._workspaces.get(workspace.workspace_id)
+        if existing is not None and _key(existing.file) != file_key:
+            workspace.problems.append(
+                Problem(
+                    path=workspace.file,
+                    code="duplicate-workspace",
+                    message=(
+                        f"Workspace id '{workspace.workspace_id}' is already used by "
+                        f"{existing.file}; this workspace is ignored. Set a unique "
+                        "WORKSPACE_METADATA['developer_id']"
+                    ),
+                )
+            )
+            self._rejected_workspaces[file_key] = workspace
+            return
+        self._rejected_workspaces.pop(file_key, None)
+        self._workspaces[workspace.workspace_id] = workspace
+        self._workspace_by_file[file_key] = workspace.workspace_id
+
+    def _remove_workspace_file(self, file_key: str) -> str | None:
+        self._rejected_workspaces.pop(file_key, None)
+        workspace_id = self._workspace_by_file.pop(file_key, None)
+        if workspace_id is not None:
+            self._workspaces.pop(workspace_id, None)
+        return workspace_id
+
+    def _changed(self, *, everything: bool = False, core: bool = False) -> None:
+        """Drop caches a change affects; `core` changes also drop the merged core table."""
+        self._generation += 1
+        if everything or core:
+            self._caches.clear()
+        else:
+            for key in [k for k in self._caches if k != "core"]:
+                del self._caches[key]
+
+    @property
+    def generation(self) -> int:
+        """Increases on every change; callers may key their own caches on it."""
+        return self._generation
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
+
+    def source_for_path(self, path: str | Path) -> str | None:
+        """`core` or a workspace id when `path` is one of the registry's files, else None."""
+        file_key = _key(path)
+        with self._lock:
+            if file_key in self._workspace_by_file:
+                return self._workspace_by_file[file_key]
+            if file_key in self._rejected_workspaces:
+                return self._rejected_workspaces[file_key].workspace_id
+            if self._core_source_of(file_key) is not None:
+                return CORE_KEY
+            if self._is_new_workspace_file(Path(file_key)):
+                return workspace_dir_of(file_key).name
+        return None
+
+    def _core_source_of(self, file_key: str) -> _CoreSource | None:
+        for source in self._core_sources:
+            if source.kind == "interfaces":
+                if file_key.endswith(INTERFACE_SUFFIX) and str(Path(file_key).parent) == str(
+                    source.path
+                ):
+                    return source
+            elif str(source.path) == file_key:
+                return source
+        return None
+
+    def _is_new_workspace_file(self, path: Path) -> bool:
+        if workspace_registry_file(workspace_dir_of(path)) != path:
+            return False
+        directory = workspace_dir_of(path)
+        return any(directory == root or root in directory.parents for root in self._workspace_roots)
+
+    def reload_source(self, path: str | Path, text: str | None = None) -> set[str]:
+        """Reload one file (changed, created or deleted on disk, or `text` = unsaved contents).
+
+        Passing `text` keeps it as an overlay until the file is reloaded without text.
+        Returns the affected keys (`core` and/or workspace ids); empty if the file is not part
+        of the registry.
+        """
+        file_key = _key(path)
+        if text is None:
+            self._overlays.pop(file_key, None)
+        else:
+            self._overlays[file_key] = text
+        exists = text is not None or Path(file_key).is_file()
+        with self._lock:
+            source = self._core_source_of(file_key)
+        if source is not None:
+            loaded = source.load_file(file_key, text) if exists else None
+            with self._lock:
+                if loaded is None:
+                    source.files.pop(file_key, None)
+                    if source.kind != "interfaces":
+                        # A vanished module/table: keep a visible trace of why steps are gone.
+                        source.files[file_key] = SourceLoad(
+                            path=file_key,
+                            problems=[
+                                Problem(
+                                    path=file_key,
+                                    code="unreadable-file",
+                                    message="Core registry file was deleted",
+                                )
+                            ],
+                        )
+                else:
+                    source.files[file_key] = loaded
+                self._changed(core=True)
+            return {CORE_KEY}
+        with self._lock:
+            known = file_key in self._workspace_by_file or file_key in self._rejected_workspaces
+            is_new = not known and self._is_new_workspace_file(Path(file_key))
+        if not (known or is_new):
+            return set()
+        workspace = load_workspace_registry(file_key, text) if exists else None
+        with self._lock:
+            affected: set[str] = set()
+            old = self._remove_workspace_file(file_key)
+            if old is not None:
+                affected.add(old)
+            if workspace is not None:
+                self._install_workspace(workspace)
+                affected.add(workspace.workspace_id)
+            self._retry_rejected()
+            self._changed()
+            return affected
+
+    def _retry_rejected(self) -> None:
+        for workspace in list(self._rejected_workspaces.values()):
+            if workspace.workspace_id not in self._workspaces:
+                workspace.problems = [
+                    p for p in workspace.problems if p.code != "duplicate-workspace"
+                ]
+                self._install_workspace(workspace)
+
+    def registry_files(self) -> list[str]:
+        """Every file the registry was read from (for file watchers)."""
+        with self._lock:
+            files: list[str] = []
+            for source in self._core_sources:
+                files.extend(source.files)
+            files.extend(self._workspace_by_file)
+            files.extend(self._rejected_workspaces)
+            return files
+
+    def watch_patterns(self) -> list[str]:
+        """Glob patterns (absolute) covering the registry's sources, for file watchers."""
+        with self._lock:
+            patterns: list[str] = []
+            for source in self._core_sources:
+                if source.kind == "interfaces":
+                    patterns.append(str(source.path / f"*{INTERFACE_SUFFIX}"))
+                else:
+                    patterns.append(str(source.path))
+            for root in self._workspace_roots:
+                patterns.append(str(root / "**" / "workspace_registry.py"))
+            return patterns
+
+    # ------------------------------------------------------------------ workspace management
+    def add_workspace_registry(self, workspace_id: str, path: str | Path) -> None:
+        """Add (or replace) a workspace from its folder or its registry file."""
+        file = Path(path)
+        if file.is_dir():
+            file = workspace_registry_file(file)
+        workspace = load_workspace_registry(file, self._overlays.get(_key(file)))
+        workspace.workspace_id = workspace_id
+        for table in (workspace.local_steps, workspace.overrides):
+            for name, definition in table.items():
+                table[name] = definition.model_copy(update={"workspace_id": workspace_id})
+        with self._lock:
+            self._remove_workspace_file(_key(file))
+            self._workspaces.pop(workspace_id, None)
+            self._install_workspace(workspace)
+            self._changed()
+
+    def remove_workspace_registry(self, workspace_id: str) -> bool:
+        with self._lock:
+            workspace = self._workspaces.pop(workspace_id, None)
+            if workspace is None:
+                return False
+            self._workspace_by_file.pop(_key(workspace.file), None)
+            self._retry_rejected()
+            self._changed()
+            return True
+
+    def list_workspaces(self) -> list[str]:
+        with self._lock:
+            return sorted(self._workspaces)
+
+    def get_workspace(self, workspace_id: str) -> WorkspaceLoad | None:
+        with self._lock:
+            return self._workspaces.get(workspace_id)
+
+    def workspace_for_path(self, path: str | Path) -> str | None:
+        """The workspace whose folder contains `path` (the innermost one), if any."""
+        target = Path(path).resolve()
+        best: tuple[int, str] | None = None
+        with self._lock:
+            for workspace_id, workspace in self._workspaces.items():
+                directory = Path(workspace.directory).resolve()
+                if target == directory or directory in target.parents:
+                    depth = len(directory.parts)
+                    if best is None or depth > best[0]:
+                        best = (depth, workspace_id)
+        return best[1] if best else None
+
+    # ------------------------------------------------------------------ context
+    def set_workspace_context(self, workspace_id: str | None) -> None:
+        _context.set(workspace_id)
+
+    def get_workspace_context(self) -> str | None:
+        return _context.get()
+
+    def clear_workspace_context(self) -> None:
+        _context.set(None)
+
+    @contextmanager
+    def resolution_context(self, workspace_id: str | None) -> Iterator[UnifiedRegistryManager]:
+        token = _context.set(workspace_id)
+        try:
+            yield self
+        finally:
+            _context.reset(token)
+
+    def _context_id(self, workspace_id: str | None) -> str | None:
+        return workspace_id if workspace_id is not None else _context.get()
+
+    # ------------------------------------------------------------------ derived indexes
+    def _cached(self, key: str, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key not in self._caches:
+                self._caches[key] = build()
+            return self._caches[key]
+
+    def _core_table(self) -> dict[str, StepDefinition]:
+        def build() -> dict[str, StepDefinition]:
+            merged: dict[str, StepDefinition] = {}
+            for source in self._core_sources:
+                for load in source.files.values():
+                    merged.update(load.definitions)
+            return merged
+
+        result: dict[str, StepDefinition] = self._cached("core", build)
+        return result
+
+    def _workspace_index(self) -> dict[str, list[StepDefinition]]:
+        """name -> every workspace definition (local and override), best first."""
+
+        def build() -> dict[str, list[StepDefinition]]:
+            index: dict[str, list[StepDefinition]] = {}
+            for workspace_id in sorted(self._workspaces):
+                workspace = self._workspaces[workspace_id]
+                for table in (workspace.overrides, workspace.local_steps):
+                    for name, definition in table.items():
+                        index.setdefault(name, []).append(definition)
+            for definitions in index.values():
+                definitions.sort(key=_preference)
+            return index
+
+        result: dict[str, list[StepDefinition]] = self._cached("workspace_index", build)
+        return result
+
+    def _local_index(self) -> dict[str, list[StepDefinition]]:
+        """name -> workspace `LOCAL_STEPS` definitions, best first (layer 4)."""
+
+        def build() -> dict[str, list[StepDefinition]]:
+            index: dict[str, list[StepDefinition]] = {}
+            for name, definitions in self._workspace_index().items():
+                local = [d for d in definitions if d.registry_type is RegistryType.WORKSPACE]
+                if local:
+                    index[name] = local
+            return index
+
+        result: dict[str, list[StepDefinition]] = self._cached("local_index", build)
+        return result
+
+    def step_names(self) -> tuple[str, ...]:
+        """Every visible step name, sorted (the same set in every context)."""
+
+        def build() -> tuple[str, ...]:
+            return tuple(sorted(set(self._core_table()) | set(self._local_index())))
+
+        result: tuple[str, ...] = self._cached("names", build)
+        return result
+
+    def names_with_prefix(self, prefix: str) -> list[str]:
+        """Sorted names starting with `prefix` (binary search on the sorted name list)."""
+        names = self.step_names()
+        start = bisect.bisect_left(names, prefix)
+        end = bisect.bisect_left(names, prefix + "\U0010ffff")
+        return list(names[start:end])
+
+    # ------------------------------------------------------------------ resolution
+    def resolve_chain(self, name: str, workspace_id: str | None = None) -> list[StepDefinition]:
+        """Every layer defining `name` in this context, the winner first."""
+        context = self._context_id(workspace_id)
+        with self._lock:
+            chain: list[StepDefinition] = []
+            workspace = self._workspaces.get(context) if context else None
+            if workspace is not None:
+                for table in (workspace.overrides, workspace.local_steps):
+                    if name in table:
+                        chain.append(table[name])
+            core = self._core_table().get(name)
+            if core is not None:
+                chain.append(core)
+            for definition in self._local_index().get(name, ()):
+                if definition.workspace_id != context:
+                    chain.append(definition)
+            return chain
+
+    def _lookup(self, name: str, context: str | None) -> StepDefinition | None:
+        workspace = self._workspaces.get(context) if context else None
+        if workspace is not None:
+            found = workspace.overrides.get(name) or workspace.local_steps.get(name)
+            if found is not None:
+                return found
+        core = self._core_table().get(name)
+        if core is not None:
+            return core
+        local = self._local_index().get(name)
+        return local[0] if local else None
+
+    def get_step_definition(
+        self, name: str, workspace_id: str | None = None
+    ) -> StepDefinition | None:
+        """The winning definition of an exact step name (no job-type splitting)."""
+        with self._lock:
+            return self._lookup(name, self._context_id(workspace_id))
+
+    def resolve(self, name: str, workspace_id: str | None = None) -> StepResolutionResult:
+        """Resolve a node name (with an optional job-type suffix) in a workspace context."""
+        context = self._context_id(workspace_id)
+        with self._lock:
+            base, job_type = name, None
+            definition = self._lookup(name, context)
+            if definition is None:
+                split = split_job_type(name)
+                if split is not None:
+                    definition = self._lookup(split[0], context)
+                    if definition is not None:
+                        base, job_type = split
+            if definition is None:
+                suggestions = self.suggestions(name)
+                return StepResolutionResult(
+                    step_name=name,
+                    resolved=False,
+                    errors=[unknown_step_message(name, suggestions)],
+                    suggestions=suggestions,
+                )
+            conflicts = self.conflicts_of(base)
+            warnings = []
+            if conflicts:
+                owners = ", ".join(sorted({d.workspace_id or "" for d in conflicts}))
+                warnings.append(f"Step '{base}' is defined by several workspaces: {owners}")
+            strategy = (
+                ResolutionStrategy.WORKSPACE_PRIORITY
+                if definition.registry_type is not RegistryType.CORE
+                else ResolutionStrategy.CORE_FALLBACK
+            )
+            return StepResolutionResult(
+                step_name=name,
+                resolved=True,
+                selected_definition=definition,
+                base_name=base,
+                job_type=job_type,
+                source_registry=definition.workspace_id or CORE_KEY,
+                resolution_strategy=strategy,
+                conflict_detected=bool(conflicts),
+                conflicting_definitions=conflicts,
+                warnings=warnings,
+            )
+
+    def get_step(self, name: str, context: ResolutionContext | None = None) -> StepResolutionResult:
+        return self.resolve(name, context.workspace_id if context else None)
+
+    def suggestions(self, name: str, limit: int = 3) -> list[str]:
+        """Close matches among all step names (and `Name_jobtype` for a misspelled base)."""
+        names = self.step_names()
+        found = suggest(name, names, limit)
+        split = split_job_type(name)
+        if split is not None:
+            found += [f"{base}_{split[1]}" for base in suggest(split[0], names, limit)]
+        return list(dict.fromkeys(found))[:limit]
+
+    def has_step(self, name: str, workspace_id: str | None = None) -> bool:
+        return self.get_step_definition(name, workspace_id) is not None
+
+    def get_all_step_definitions(
+        self, workspace_id: str | None = None
+    ) -> dict[str, StepDefinition]:
+        context = self._context_id(workspace_id)
+        with self._lock:
+            result: dict[str, StepDefinition] = {}
+            for name in self.step_names():
+                definition = self._lookup(name, context)
+                if definition is not None:
+                    result[name] = definition
+            return result
+
+    def get_local_only_definitions(self, workspace_id: str) -> dict[str, StepDefinition]:
+        """A workspace's own definitions: its local steps and its overrides."""
+        with self._lock:
+            workspace = self._workspaces.get(workspace_id)
+            if workspace is None:
+                return {}
+            return {**workspace.local_steps, **workspace.overrides}
+
+    def list_steps(self, workspace_id: str | None = None) -> list[str]:
+        return list(self.step_names())
+
+    def list_all_steps(self, include_source: bool = False) -> list[str] | dict[str, list[str]]:
+        with self._lock:
+            if not include_source:
+                return list(self.step_names())
+            result: dict[str, list[str]] = {CORE_KEY: sorted(self._core_table())}
+            for workspace_id in sorted(self._workspaces):
+                result[workspace_id] = sorted(self.get_local_only_definitions(workspace_id))
+            return result
+
+    def get_step_count(self, workspace_id: str | None = None) -> int:
+        return len(self.step_names())
+
+    def create_legacy_step_names_dict(
+        self, workspace_id: str | None = None
+    ) -> dict[str, dict[str, Any]]:
+        context = self._context_id(workspace_id)
+
+        def build() -> dict[str, dict[str, Any]]:
+            definitions = self.get_all_step_definitions(context)
+            return {name: d.to_legacy_format() for name, d in definitions.items()}
+
+        result: dict[str, dict[str, Any]] = self._cached(f"legacy:{context}", build)
+        return {name: dict(row) for name, row in result.items()}
+
+    def job_types_for(self, name: str, workspace_id: str | None = None) -> list[str]:
+        """Job types declared for a step (empty when the registry says nothing)."""
+        definition = self.get_step_definition(name, workspace_id)
+        return list(definition.job_types) if definition else []
+
+    def known_job_types(self) -> list[str]:
+        """Configured job types, else the usual ones, plus any a step declares."""
+
+        def build() -> list[str]:
+            found = list(self.configured_job_types or DEFAULT_JOB_TYPES)
+            for definition in self._core_table().values():
+                found.extend(definition.job_types)
+            for definitions in self._workspace_index().values():
+                for definition in definitions:
+                    found.extend(definition.job_types)
+            return list(dict.fromkeys(found))
+
+        result: list[str] = self._cached("job_types", build)
+        return list(result)
+
+    # ------------------------------------------------------------------ conflicts
+    def get_step_conflicts(self) -> dict[str, list[StepDefinition]]:
+        """Names defined (locally or as an override) by two or more workspaces."""
+
+        def build() -> dict[str, list[StepDefinition]]:
+            return {
+                name: list(definitions)
+                for name, definitions in self._workspace_index().items()
+                if len({d.workspace_id for d in definitions}) > 1
+            }
+
+        result: dict[str, list[StepDefinition]] = self._cached("conflicts", build)
+        return {name: list(defs) for name, defs in result.items()}
+
+    def conflicts_of(self, name: str) -> list[StepDefinition]:
+        with self._lock:
+            definitions = self._workspace_index().get(name, [])
+            if len({d.workspace_id for d in definitions}) > 1:
+                return list(definitions)
+            return []
+
+    def analyze_conflicts(self) -> list[ConflictAnalysis]:
+        analyses = []
+        for name, definitions in sorted(self.get_step_conflicts().items()):
+            frameworks = {d.framework for d in definitions if d.framework}
+            conflict_type = (
+                ConflictType.FRAMEWORK_CONFLICT
+                if len(frameworks) > 1
+                else ConflictType.NAME_CONFLICT
+            )
+            analyses.append(
+                ConflictAnalysis(
+                    step_name=name,
+                    conflicting_definitions=definitions,
+                    conflict_type=conflict_type,
+                    workspaces=sorted({d.workspace_id or "" for d in definitions}),
+                    resolution_strategies=[
+                        ResolutionStrategy.WORKSPACE_PRIORITY,
+                        ResolutionStrategy.HIGHEST_PRIORITY,
+                    ],
+                    recommended_strategy=ResolutionStrategy.WORKSPACE_PRIORITY,
+                )
+            )
+        return analyses
+
+    # ------------------------------------------------------------------ problems and status
+    def get_problems(self) -> dict[str, list[Problem]]:
+        """All load and configuration problems, by file."""
+        with self._lock:
+            by_file: dict[str, list[Problem]] = {}
+            problems: list[Problem] = list(self._config_problems)
+            for source in self._core_sources:
+                for load in source.files.values():
+                    problems.extend(load.problems)
+            for workspace in (*self._workspaces.values(), *self._rejected_workspaces.values()):
+                problems.extend(workspace.problems)
+            for problem in problems:
+                by_file.setdefault(problem.path, []).append(problem)
+            return by_file
+
+    def all_problems(self) -> list[Problem]:
+        return [p for problems in self.get_problems().values() for p in problems]
+
+    def validate_registry(self) -> RegistryValidationResult:
+        problems = self.all_problems()
+        errors = [p.format() for p in problems if p.severity is Severity.ERROR]
+        warnings = [p.format() for p in problems if p.severity is not Severity.ERROR]
+        return RegistryValidationResult(
+            is_valid=not errors,
+            issues=errors,
+            warnings=warnings,
+            problems=problems,
+            step_count=self.get_step_count(),
+        )
+
+    def get_registry_status(self) -> dict[str, dict[str, Any]]:
+        """Status keyed by `core` and by each workspace id."""
+        with self._lock:
+            core_problems = sum(
+                len(load.problems) for s in self._core_sources for load in s.files.values()
+            )
+            status: dict[str, dict[str, Any]] = {
+                CORE_KEY: {
+                    "registry_type": RegistryType.CORE.value,
+                    "loaded": self._loaded,
+                    "step_count": len(self._core_table()),
+                    "sources": [str(s.path) for s in self._core_sources],
+                    "problem_count": core_problems,
+                }
+            }
+            for workspace_id in sorted(self._workspaces):
+                workspace = self._workspaces[workspace_id]
+                status[workspace_id] = {
+                    "registry_type": RegistryType.WORKSPACE.value,
+                    "loaded": True,
+                    "path": workspace.directory,
+                    "file": workspace.file,
+                    "local_step_count": len(workspace.local_steps),
+                    "override_count": len(workspace.overrides),
+                    "step_count": len(workspace.local_steps) + len(workspace.overrides),
+                    "metadata": dict(workspace.metadata),
+                    "problem_count": len(workspace.problems),
+                }
+            return status
+
+    # ------------------------------------------------------------------ cache control
+    def clear_component_cache(self) -> None:
+        with self._lock:
+            self._caches.clear()
+
+    def clear_builder_class_cache(self) -> None:
+        """Kept for API compatibility: builder classes are never imported here."""
+        with self._lock:
+            self._caches = {k: v for k, v in self._caches.items() if not k.startswith("legacy:")}
+
+
+def _preference(definition: StepDefinition) -> tuple[int, int, str]:
+    """Order among workspace definitions: overrides first, then lower priority, then id."""
+    is_override = 0 if definition.registry_type is RegistryType.OVERRIDE else 1
+    return (definition.priority, is_override, definition.workspace_id or "")
