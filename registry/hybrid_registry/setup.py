@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 from typing import Literal
@@ -217,16 +218,22 @@ def create_workspace_registry(
         if overwrite:
             _replace_file(target, content)
         else:
-            # Exclusive creation: never clobber a file that appeared since the check above.
-            with target.open("x", encoding="utf-8", newline="\n") as handle:
-                handle.write(content)
+            _create_file(target, content)
+    except OSError as error:
+        raise _os_error("write the workspace registry", error) from error
+    return target
+
+
+def _create_file(target: Path, content: str) -> None:
+    """Create `target`, refusing (exclusive creation) a file that appeared since we checked."""
+    try:
+        handle = target.open("x", encoding="utf-8", newline="\n")
     except FileExistsError as error:
         raise WorkspaceSetupError(
             f"{target} already exists; pass overwrite=True to replace it"
         ) from error
-    except OSError as error:
-        raise _os_error("write the workspace registry", error) from error
-    return target
+    with handle:
+        handle.write(content)
 
 
 def _replace_file(target: Path, content: str) -> None:
@@ -235,6 +242,9 @@ def _replace_file(target: Path, content: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(content)
+        # mkstemp makes the file private (0600); keep the replaced file's mode, else 0644.
+        mode = stat.S_IMODE(target.stat().st_mode) if target.is_file() else 0o644
+        os.chmod(temp_name, mode)
         os.replace(temp_name, target)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
