@@ -131,7 +131,8 @@ def read_config(folder: str | Path) -> tuple[RegistryConfig | None, Path | None,
             continue
         table: Any = data
         if in_tool:
-            table = data.get("tool", {}).get(TOOL_TABLE) if isinstance(data, dict) else None
+            tool = data.get("tool")
+            table = tool.get(TOOL_TABLE) if isinstance(tool, dict) else None
             if table is None:
                 continue
         if not isinstance(table, dict):

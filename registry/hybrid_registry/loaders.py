@@ -13,6 +13,7 @@ definition carries the location of its name key (0-based, columns in code points
 from __future__ import annotations
 
 import ast
+import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ _ROW_FIELDS = frozenset(
 )
 
 _YamlLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_YAML_STR_TAG = "tag:yaml.org,2002:str"
 
 
 @dataclass
@@ -243,10 +245,15 @@ class _ModuleReader:
                 continue
             if target.id in wanted_names:
                 self.assignments[target.id] = value
-            elif _is_plain_literal(value):
-                ok, constant = _quiet_literal(value, self.constants)
-                if ok:
-                    self.constants[target.id] = constant
+                continue
+            ok, constant = (
+                _quiet_literal(value, self.constants) if _is_plain_literal(value) else (False, None)
+            )
+            if ok:
+                self.constants[target.id] = constant
+            else:
+                # Rebound to something we cannot evaluate: the earlier literal no longer holds.
+                self.constants.pop(target.id, None)
 
     def step_table(
         self,
@@ -355,7 +362,8 @@ def _parse_module(path: str, text: str, problems: list[Problem]) -> ast.Module |
             )
         )
     except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
-        problems.append(_problem(path, None, "syntax-error", f"Cannot parse file: {exc}"))
+        reason = str(exc) or "it is nested too deeply"
+        problems.append(_problem(path, None, "syntax-error", f"Cannot parse file: {reason}"))
     return None
 
 
@@ -581,7 +589,13 @@ def _mark_range(node: yaml.Node) -> SourceRange:
 
 def _compose_yaml(path: str, text: str, problems: list[Problem]) -> tuple[Any, Any] | None:
     """(root node, constructed data) of a YAML document, or None with a problem."""
-    loader = _YamlLoader(text)
+    try:
+        loader = _YamlLoader(text)
+    except UnicodeError:  # lone surrogates (e.g. from an editor buffer) cannot be encoded
+        problems.append(
+            _problem(path, None, "syntax-error", "Text is not valid Unicode; file not loaded")
+        )
+        return None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -598,6 +612,10 @@ def _compose_yaml(path: str, text: str, problems: list[Problem]) -> tuple[Any, A
         )
     except yaml.YAMLError as exc:
         problems.append(_problem(path, None, "syntax-error", f"YAML error: {exc}; file not loaded"))
+    except (RecursionError, MemoryError):
+        problems.append(
+            _problem(path, None, "syntax-error", "YAML is nested too deeply; file not loaded")
+        )
     finally:
         loader.dispose()
     return None
@@ -683,53 +701,150 @@ def load_step_interface(path: str | Path, text: str | None = None, *, source: st
     return result
 
 
+@dataclass
+class _TableEntry:
+    """One top-level `name: row` pair of a table, with where its key and value are."""
+
+    name: str | None
+    row: Any
+    key_range: SourceRange
+    value_range: SourceRange
+
+
+def _yaml_entries(path: str, text: str, problems: list[Problem]) -> list[_TableEntry] | None:
+    before = len(problems)
+    composed = _compose_yaml(path, text, problems)
+    if composed is None:
+        return [] if len(problems) == before else None  # an empty document is an empty table
+    root, data = composed
+    if not isinstance(data, dict):
+        return None
+    entries = []
+    for key_node, value_node in _mapping_items(root):
+        is_string = isinstance(key_node, yaml.ScalarNode) and key_node.tag == _YAML_STR_TAG
+        name = key_node.value if is_string else None
+        row = data.get(name) if name is not None else None
+        entries.append(_TableEntry(name, row, _mark_range(key_node), _mark_range(value_node)))
+    return entries
+
+
+class _JsonPairs(list[tuple[str, Any]]):
+    """A JSON object as its (key, value) pairs, duplicates kept (`object_pairs_hook`)."""
+
+
+def _json_key_ranges(text: str) -> list[tuple[SourceRange, SourceRange]]:
+    """(key, value start) ranges of the top-level object's keys, in order (code points).
+
+    `json` keeps no positions, so this scans strings and nesting once; it assumes valid JSON.
+    """
+    ranges: list[tuple[SourceRange, SourceRange]] = []
+    depth = line = line_start = index = 0
+    length = len(text)
+    while index < length:
+        char = text[index]
+        if char == "\n":
+            line += 1
+            line_start = index + 1
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+        elif char == '"':
+            start = index
+            index += 1
+            while index < length and text[index] != '"':
+                index += 2 if text[index] == "\\" else 1
+            after = index + 1
+            while after < length and text[after] in " \t\r\n":
+                after += 1
+            if depth == 1 and after < length and text[after] == ":":
+                key = SourceRange(
+                    start_line=line,
+                    start_col=start + 1 - line_start,
+                    end_line=line,
+                    end_col=index - line_start,
+                )
+                value = after + 1
+                while value < length and text[value] in " \t\r\n":
+                    value += 1
+                value_line = line + text.count("\n", index, value)
+                value_line_start = text.rfind("\n", 0, value) + 1
+                ranges.append((key, SourceRange.point(value_line, value - value_line_start)))
+        index += 1
+    return ranges
+
+
+def _json_entries(path: str, text: str, problems: list[Problem]) -> list[_TableEntry] | None:
+    try:
+        data = json.loads(text, object_pairs_hook=_JsonPairs)
+    except json.JSONDecodeError as exc:
+        problems.append(
+            _problem(
+                path,
+                SourceRange.point(exc.lineno - 1, exc.colno - 1),
+                "syntax-error",
+                f"JSON error: {exc.msg}; file not loaded",
+            )
+        )
+        return None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        problems.append(_problem(path, None, "syntax-error", f"JSON error: {exc}; file not loaded"))
+        return None
+    if not isinstance(data, _JsonPairs):
+        return None
+    ranges = _json_key_ranges(text)
+    entries = []
+    for index, (name, value) in enumerate(data):
+        key_range, value_start = ranges[index] if index < len(ranges) else (SourceRange(),) * 2
+        entries.append(_TableEntry(name, _json_value(value), key_range, value_start))
+    return entries
+
+
+def _json_value(value: Any) -> Any:
+    """Plain dicts and lists from parsed JSON (in an object, the later duplicate key wins)."""
+    if isinstance(value, _JsonPairs):
+        return {key: _json_value(item) for key, item in value}
+    if isinstance(value, list):
+        return [_json_value(item) for item in value]
+    return value
+
+
 def load_table(
     path: str | Path,
     text: str | None = None,
     *,
     source: str | None = None,
 ) -> SourceLoad:
-    """Read a YAML or JSON table: step name -> row."""
+    """Read a YAML or JSON table (by the file's suffix): step name -> row."""
     path = str(path)
     result = SourceLoad(path=path)
     if text is None:
         text = read_text(path, result.problems)
         if text is None:
             return result
-    composed = _compose_yaml(path, text, result.problems)
-    if composed is None:
-        return result
-    root, data = composed
-    if not isinstance(data, dict):
-        result.problems.append(
-            _problem(path, None, "invalid-value", "A registry table must map step names to rows")
-        )
-        return result
-    seen: dict[str, SourceRange] = {}
-    for key_node, value_node in _mapping_items(root):
-        key_range = _mark_range(key_node)
-        name = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-        if not isinstance(name, str):
-            result.problems.append(
-                _problem(path, key_range, "invalid-name", "Step names must be strings")
-            )
-            continue
-        row = data.get(name)
-        if not isinstance(row, dict):
+    reader = _json_entries if path.endswith(".json") else _yaml_entries
+    entries = reader(path, text, result.problems)
+    if entries is None:
+        if not result.problems:
             result.problems.append(
                 _problem(
-                    path,
-                    _mark_range(value_node),
-                    "invalid-value",
-                    f"The row of step '{name}' must be a mapping",
+                    path, None, "invalid-value", "A registry table must map step names to rows"
                 )
+            )
+        return result
+    seen: dict[str, SourceRange] = {}
+    for entry in entries:
+        name = entry.name
+        if not isinstance(name, str):
+            result.problems.append(
+                _problem(path, entry.key_range, "invalid-name", "Step names must be strings")
             )
             continue
         if name in seen:
             result.problems.append(
                 _problem(
                     path,
-                    key_range,
+                    entry.key_range,
                     "duplicate-key",
                     f"Step '{name}' is defined twice (first on line "
                     f"{seen[name].start_line + 1}); the later one wins",
@@ -737,11 +852,22 @@ def load_table(
                 )
             )
             result.definitions.pop(name, None)
-        seen[name] = key_range
+        else:
+            seen[name] = entry.key_range
+        if not isinstance(entry.row, dict):
+            result.problems.append(
+                _problem(
+                    path,
+                    entry.value_range,
+                    "invalid-value",
+                    f"The row of step '{name}' must be a mapping",
+                )
+            )
+            continue
         definition = make_definition(
             name,
-            row,
-            location=Location(path=path, range=key_range),
+            entry.row,
+            location=Location(path=path, range=entry.key_range),
             registry_type=RegistryType.CORE,
             workspace_id=None,
             source=source or path,

@@ -39,6 +39,7 @@ from typing import Any
 from hybrid_registry.discovery import RegistryConfig, RegistryLayout, discover, workspaces_under
 from hybrid_registry.loaders import (
     INTERFACE_SUFFIX,
+    WORKSPACE_REGISTRY_PARTS,
     SourceLoad,
     WorkspaceLoad,
     interface_files,
@@ -76,6 +77,7 @@ _context: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "hybrid_registry_workspace", default=None
 )
 CORE_KEY = "core"
+WORKSPACE_REGISTRY_FILE = WORKSPACE_REGISTRY_PARTS[-1]
 
 
 def _key(path: str | Path) -> str:
@@ -135,6 +137,9 @@ class UnifiedRegistryManager:
         self._rejected_workspaces: dict[str, WorkspaceLoad] = {}
         self._config_problems: list[Problem] = []
         self._overlays: dict[str, str] = {}
+        self._reload_seq: dict[str, int] = {}
+        self._forced_ids: dict[str, str] = {}
+        """Workspace files added with an explicit id (`add_workspace_registry`)."""
         self.configured_job_types: tuple[str, ...] = tuple(job_types)
         self.default_workspace = default_workspace
         self.step_name_calls: tuple[str, ...] = ()
@@ -188,11 +193,22 @@ class UnifiedRegistryManager:
     # ------------------------------------------------------------------ loading
     def _workspace_files_to_load(self) -> list[str]:
         if self._discovered_workspace_files is not None:
-            return list(self._discovered_workspace_files)
-        files: list[str] = []
-        for root in self._workspace_roots:
-            files.extend(_key(f) for f in workspaces_under(root))
+            files = list(self._discovered_workspace_files)
+        else:
+            files = [_key(f) for root in self._workspace_roots for f in workspaces_under(root)]
+        files.extend(f for f in self._forced_ids if f not in files)
         return files
+
+    def _load_workspace(self, file_key: str, text: str | None) -> WorkspaceLoad:
+        """Read a workspace registry file, applying an id given to `add_workspace_registry`."""
+        workspace = load_workspace_registry(file_key, text)
+        forced = self._forced_ids.get(file_key)
+        if forced is not None and forced != workspace.workspace_id:
+            workspace.workspace_id = forced
+            for table in (workspace.local_steps, workspace.overrides):
+                for name, definition in table.items():
+                    table[name] = definition.model_copy(update={"workspace_id": forced})
+        return workspace
 
     def load(self, progress: ProgressCallback | None = None) -> None:
         """(Re)load every source. Parsing happens outside the lock; the swap is atomic."""
@@ -202,7 +218,9 @@ class UnifiedRegistryManager:
                 jobs.extend((core_source, f) for f in interface_files(core_source.path))
             else:
                 jobs.append((core_source, str(core_source.path)))
-        workspace_files = self._workspace_files_to_load()
+        with self._lock:
+            workspace_files = self._workspace_files_to_load()
+            overlays = dict(self._overlays)
         jobs.extend((None, f) for f in workspace_files)
         total = len(jobs)
         core_files: dict[int, dict[str, SourceLoad]] = {id(s): {} for s in self._core_sources}
@@ -210,9 +228,9 @@ class UnifiedRegistryManager:
         for done, (source, file) in enumerate(jobs):
             if progress is not None and (done % 200 == 0):
                 progress(done, total, f"Loading {Path(file).name}")
-            text = self._overlays.get(file)
+            text = overlays.get(file)
             if source is None:
-                workspaces.append(load_workspace_registry(file, text))
+                workspaces.append(self._load_workspace(file, text))
             else:
                 core_files[id(source)][file] = source.load_file(file, text)
         with self._lock:
@@ -301,6 +319,10 @@ class UnifiedRegistryManager:
         return None
 
     def _is_new_workspace_file(self, path: Path) -> bool:
+        if str(path) in self._forced_ids:
+            return True
+        if path.name != WORKSPACE_REGISTRY_FILE or len(path.parts) <= len(WORKSPACE_REGISTRY_PARTS):
+            return False
         if workspace_registry_file(workspace_dir_of(path)) != path:
             return False
         directory = workspace_dir_of(path)
@@ -314,16 +336,24 @@ class UnifiedRegistryManager:
         of the registry.
         """
         file_key = _key(path)
-        if text is None:
-            self._overlays.pop(file_key, None)
-        else:
-            self._overlays[file_key] = text
-        exists = text is not None or Path(file_key).is_file()
         with self._lock:
+            if text is None:
+                self._overlays.pop(file_key, None)
+            else:
+                self._overlays[file_key] = text
+            # Parsing happens outside the lock: when two reloads of one file overlap, only the
+            # latest one installs its result.
+            sequence = self._reload_seq.get(file_key, 0) + 1
+            self._reload_seq[file_key] = sequence
             source = self._core_source_of(file_key)
+            known = file_key in self._workspace_by_file or file_key in self._rejected_workspaces
+            is_new = not known and self._is_new_workspace_file(Path(file_key))
+        exists = text is not None or Path(file_key).is_file()
         if source is not None:
             loaded = source.load_file(file_key, text) if exists else None
             with self._lock:
+                if self._reload_seq.get(file_key) != sequence:
+                    return {CORE_KEY}
                 if loaded is None:
                     source.files.pop(file_key, None)
                     if source.kind != "interfaces":
@@ -342,14 +372,14 @@ class UnifiedRegistryManager:
                     source.files[file_key] = loaded
                 self._changed(core=True)
             return {CORE_KEY}
-        with self._lock:
-            known = file_key in self._workspace_by_file or file_key in self._rejected_workspaces
-            is_new = not known and self._is_new_workspace_file(Path(file_key))
         if not (known or is_new):
             return set()
-        workspace = load_workspace_registry(file_key, text) if exists else None
+        workspace = self._load_workspace(file_key, text) if exists else None
         with self._lock:
             affected: set[str] = set()
+            if self._reload_seq.get(file_key) != sequence:
+                current = self._workspace_by_file.get(file_key)
+                return {current} if current else affected
             old = self._remove_workspace_file(file_key)
             if old is not None:
                 affected.add(old)
@@ -393,18 +423,23 @@ class UnifiedRegistryManager:
 
     # ------------------------------------------------------------------ workspace management
     def add_workspace_registry(self, workspace_id: str, path: str | Path) -> None:
-        """Add (or replace) a workspace from its folder or its registry file."""
+        """Add (or replace) a workspace from its folder or its registry file.
+
+        The workspace keeps `workspace_id` (whatever its metadata says) through reloads.
+        """
         file = Path(path)
         if file.is_dir():
             file = workspace_registry_file(file)
-        workspace = load_workspace_registry(file, self._overlays.get(_key(file)))
-        workspace.workspace_id = workspace_id
-        for table in (workspace.local_steps, workspace.overrides):
-            for name, definition in table.items():
-                table[name] = definition.model_copy(update={"workspace_id": workspace_id})
+        file_key = _key(file)
         with self._lock:
-            self._remove_workspace_file(_key(file))
-            self._workspaces.pop(workspace_id, None)
+            self._forced_ids[file_key] = workspace_id
+            text = self._overlays.get(file_key)
+        workspace = self._load_workspace(file_key, text)
+        with self._lock:
+            self._remove_workspace_file(file_key)
+            replaced = self._workspaces.pop(workspace_id, None)
+            if replaced is not None:
+                self._workspace_by_file.pop(_key(replaced.file), None)
             self._install_workspace(workspace)
             self._changed()
 
@@ -413,7 +448,9 @@ class UnifiedRegistryManager:
             workspace = self._workspaces.pop(workspace_id, None)
             if workspace is None:
                 return False
-            self._workspace_by_file.pop(_key(workspace.file), None)
+            file_key = _key(workspace.file)
+            self._workspace_by_file.pop(file_key, None)
+            self._forced_ids.pop(file_key, None)
             self._retry_rejected()
             self._changed()
             return True
@@ -432,7 +469,7 @@ class UnifiedRegistryManager:
         best: tuple[int, str] | None = None
         with self._lock:
             for workspace_id, workspace in self._workspaces.items():
-                directory = Path(workspace.directory).resolve()
+                directory = Path(workspace.directory)
                 if target == directory or directory in target.parents:
                     depth = len(directory.parts)
                     if best is None or depth > best[0]:
@@ -631,6 +668,11 @@ class UnifiedRegistryManager:
                 definition = self._lookup(name, context)
                 if definition is not None:
                     result[name] = definition
+            workspace = self._workspaces.get(context) if context else None
+            if workspace is not None:
+                # Overrides of names the core lacks are still visible in their own workspace.
+                for name, definition in workspace.overrides.items():
+                    result.setdefault(name, definition)
             return result
 
     def get_local_only_definitions(self, workspace_id: str) -> dict[str, StepDefinition]:
@@ -666,7 +708,10 @@ class UnifiedRegistryManager:
             return {name: d.to_legacy_format() for name, d in definitions.items()}
 
         result: dict[str, dict[str, Any]] = self._cached(f"legacy:{context}", build)
-        return {name: dict(row) for name, row in result.items()}
+        return {
+            name: {key: list(v) if isinstance(v, list) else v for key, v in row.items()}
+            for name, row in result.items()
+        }
 
     def job_types_for(self, name: str, workspace_id: str | None = None) -> list[str]:
         """Job types declared for a step (empty when the registry says nothing)."""
@@ -744,9 +789,37 @@ class UnifiedRegistryManager:
                     problems.extend(load.problems)
             for workspace in (*self._workspaces.values(), *self._rejected_workspaces.values()):
                 problems.extend(workspace.problems)
+            problems.extend(self._override_problems())
             for problem in problems:
                 by_file.setdefault(problem.path, []).append(problem)
             return by_file
+
+    def _override_problems(self) -> list[Problem]:
+        """Overrides of names the core registry does not define (usually a typo)."""
+
+        def build() -> list[Problem]:
+            core = self._core_table()
+            found = []
+            for workspace in self._workspaces.values():
+                for name, definition in workspace.overrides.items():
+                    if name in core or definition.location is None:
+                        continue
+                    close = suggest(name, core.keys(), 1)
+                    hint = f" Did you mean '{close[0]}'?" if close else ""
+                    found.append(
+                        Problem(
+                            path=definition.location.path,
+                            range=definition.location.range,
+                            severity=Severity.WARNING,
+                            code="unknown-override",
+                            message=f"STEP_OVERRIDES entry '{name}' overrides no core step; "
+                            f"it applies in workspace {workspace.workspace_id} only.{hint}",
+                        )
+                    )
+            return found
+
+        result: list[Problem] = self._cached("override_problems", build)
+        return list(result)
 
     def all_problems(self) -> list[Problem]:
         return [p for problems in self.get_problems().values() for p in problems]
@@ -805,6 +878,6 @@ class UnifiedRegistryManager:
 
 
 def _preference(definition: StepDefinition) -> tuple[int, int, str]:
-    """Order among workspace definitions: overrides first, then lower priority, then id."""
+    """Order among workspace definitions: lower priority, then overrides first, then id."""
     is_override = 0 if definition.registry_type is RegistryType.OVERRIDE else 1
     return (definition.priority, is_override, definition.workspace_id or "")
