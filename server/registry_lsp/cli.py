@@ -1,0 +1,75 @@
+"""`registry-lsp`: serve LSP (stdio by default, or TCP), or `check` files without an editor."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from registry_lsp import __version__
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="registry-lsp",
+        description="Language server for hybrid step registry step names.",
+    )
+    parser.add_argument("--version", action="version", version=f"registry-lsp {__version__}")
+    parser.add_argument("--stdio", action="store_true", help="serve over stdio (the default)")
+    parser.add_argument("--tcp", metavar="HOST:PORT", help="serve over TCP instead of stdio")
+    parser.add_argument("--log-file", metavar="PATH", help="also write the log to this file")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more logging (-vv: protocol too)"
+    )
+    sub = parser.add_subparsers(dest="command")
+    check = sub.add_parser(
+        "check",
+        help="print the server's diagnostics for files or folders",
+        description=(
+            "Analyse every Python file (and registry file) under PATH exactly as the server "
+            "would. Each file is checked against the registry of the nearest folder holding "
+            "[tool.hybrid-registry] or .hybrid-registry.toml, else --root, else the current "
+            "folder. Exit status 1 if any error is found."
+        ),
+    )
+    check.add_argument("paths", nargs="+", metavar="PATH")
+    check.add_argument("--root", metavar="DIR", help="registry folder for files without config")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"registry-lsp: error: {message}", file=sys.stderr)
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "check":
+        from registry_lsp.check import check_paths, report
+
+        paths = [Path(p) for p in args.paths]
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:
+            return _fail(f"no such file or folder: {', '.join(missing)}")
+        root = Path(args.root) if args.root else Path.cwd()
+        if not root.is_dir():
+            return _fail(f"--root {args.root} is not a folder")
+        return report(check_paths(paths, root.resolve()), args.format, sys.stdout)
+
+    from registry_lsp.logs import configure
+    from registry_lsp.server import server
+
+    server.log_handler = configure(args.verbose, args.log_file)
+    if args.tcp:
+        host, _, port = args.tcp.rpartition(":")
+        if not port.isdigit():
+            return _fail(f"--tcp expects HOST:PORT, not {args.tcp!r}")
+        server.start_tcp(host or "127.0.0.1", int(port))
+    else:
+        server.start_io()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

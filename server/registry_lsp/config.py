@@ -1,0 +1,195 @@
+"""Server settings: a fully defaulted model, layered over the folder's `[tool.hybrid-registry]`.
+
+Settings come from `initializationOptions` and `workspace/configuration` (section
+`hybridRegistry`). Invalid values are reported and replaced by defaults; unknown keys are
+reported and ignored. Nothing here raises for user input.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hybrid_registry.discovery import RegistryLayout, discover, workspaces_under
+from hybrid_registry.models import Severity
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+DEFAULT_DEBOUNCE_MS = 150
+
+
+class DiagnosticSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    severity: dict[str, Severity] = Field(default_factory=dict)
+    """Severity per diagnostic code, replacing the default one."""
+    disabled: tuple[str, ...] = ()
+    """Codes never reported."""
+    debounce_ms: int = Field(default=DEFAULT_DEBOUNCE_MS, ge=0, le=5000)
+
+
+class ServerSettings(BaseModel):
+    """Settings of one workspace folder. `None` for a list means: use the folder's config."""
+
+    model_config = ConfigDict(frozen=True)
+
+    core: tuple[str, ...] | None = None
+    workspaces: tuple[str, ...] | None = None
+    default_workspace: str | None = None
+    step_name_calls: tuple[str, ...] = ()
+    diagnostics: DiagnosticSettings = Field(default_factory=DiagnosticSettings)
+
+
+_ALIASES = {
+    "core": "core",
+    "workspaces": "workspaces",
+    "defaultWorkspace": "default_workspace",
+    "default_workspace": "default_workspace",
+    "stepNameCalls": "step_name_calls",
+    "step_name_calls": "step_name_calls",
+    "diagnostics": "diagnostics",
+}
+_DIAGNOSTIC_ALIASES = {
+    "severity": "severity",
+    "disabled": "disabled",
+    "debounceMs": "debounce_ms",
+    "debounce_ms": "debounce_ms",
+}
+# Client-side settings the server receives but does not use.
+_CLIENT_ONLY = frozenset({"interpreter", "trace", "server", "showStatus"})
+
+
+def _empty_list_is_unset(value: Any) -> Any:
+    """VS Code sends `[]` for an untouched array setting: treat it as "use the folder's"."""
+    return None if value == [] else value
+
+
+def parse_settings(raw: Any) -> tuple[ServerSettings, list[str]]:
+    """Settings from a client's JSON value, and a message per invalid or unknown entry."""
+    messages: list[str] = []
+    if raw is None:
+        return ServerSettings(), messages
+    if not isinstance(raw, dict):
+        return ServerSettings(), [f"hybridRegistry settings must be an object, not {raw!r}"]
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        field = _ALIASES.get(key)
+        if field is None:
+            if key not in _CLIENT_ONLY:
+                messages.append(f"Unknown setting 'hybridRegistry.{key}' is ignored")
+            continue
+        if field == "diagnostics":
+            diagnostics, problems = _parse_diagnostics(value)
+            values[field] = diagnostics
+            messages.extend(problems)
+            continue
+        if field in ("core", "workspaces"):
+            value = _empty_list_is_unset(value)
+        if field == "default_workspace" and value == "":
+            value = None
+        candidate = {**values, field: value}
+        try:
+            ServerSettings.model_validate(candidate)
+        except ValidationError as exc:
+            reason = exc.errors()[0]["msg"]
+            messages.append(
+                f"Invalid value for 'hybridRegistry.{key}': {value!r} ({reason}); "
+                "using the default"
+            )
+            continue
+        values[field] = value
+    return ServerSettings.model_validate(values), messages
+
+
+def _parse_diagnostics(raw: Any) -> tuple[DiagnosticSettings, list[str]]:
+    messages: list[str] = []
+    if raw is None:
+        return DiagnosticSettings(), messages
+    if not isinstance(raw, dict):
+        return DiagnosticSettings(), [
+            f"'hybridRegistry.diagnostics' must be an object, not {raw!r}; using defaults"
+        ]
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        field = _DIAGNOSTIC_ALIASES.get(key)
+        if field is None:
+            messages.append(f"Unknown setting 'hybridRegistry.diagnostics.{key}' is ignored")
+            continue
+        if field == "severity" and isinstance(value, dict):
+            good: dict[str, Severity] = {}
+            for code, level in value.items():
+                try:
+                    good[str(code)] = Severity(str(level).lower())
+                except ValueError:
+                    allowed = ", ".join(s.value for s in Severity)
+                    messages.append(
+                        f"Invalid severity {level!r} for '{code}' "
+                        f"(use one of {allowed}); using the default"
+                    )
+            values[field] = good
+            continue
+        try:
+            DiagnosticSettings.model_validate({field: value})
+        except ValidationError as exc:
+            reason = exc.errors()[0]["msg"]
+            messages.append(
+                f"Invalid value for 'hybridRegistry.diagnostics.{key}': {value!r} ({reason}); "
+                "using the default"
+            )
+            continue
+        values[field] = value
+    return DiagnosticSettings.model_validate(values), messages
+
+
+def merge_settings(base: ServerSettings, folder: ServerSettings | None) -> ServerSettings:
+    """Folder-scoped settings (workspace/configuration) win over initializationOptions."""
+    if folder is None:
+        return base
+    updates = {
+        name: getattr(folder, name)
+        for name in folder.model_fields_set
+        if getattr(folder, name) is not None
+    }
+    return base.model_copy(update=updates)
+
+
+def layout_for(root: Path, settings: ServerSettings) -> RegistryLayout:
+    """Discover the folder's registry, then apply the editor's settings on top."""
+    layout = discover(root)
+    if settings.core is not None:
+        layout.core_sources = []
+        for entry in settings.core:
+            path = (root / entry).resolve()
+            if path.exists():
+                layout.core_sources.append(path)
+            else:
+                layout.problems.append(_setting_problem(root, "core", entry))
+    if settings.workspaces is not None:
+        layout.workspace_roots = []
+        layout.workspace_files = []
+        for entry in settings.workspaces:
+            path = (root / entry).resolve()
+            if path.is_dir():
+                layout.workspace_roots.append(path)
+                layout.workspace_files.extend(workspaces_under(path))
+            else:
+                layout.problems.append(_setting_problem(root, "workspaces", entry))
+    if settings.default_workspace is not None:
+        layout.config = layout.config.model_copy(
+            update={"default_workspace": settings.default_workspace}
+        )
+    if settings.step_name_calls:
+        calls = [*layout.config.step_name_calls, *settings.step_name_calls]
+        layout.config = layout.config.model_copy(
+            update={"step_name_calls": list(dict.fromkeys(calls))}
+        )
+    return layout
+
+
+def _setting_problem(root: Path, key: str, entry: str) -> Any:
+    from hybrid_registry.models import Problem
+
+    return Problem(
+        path=str(root),
+        code="invalid-config",
+        message=f"Setting hybridRegistry.{key}: '{entry}' does not exist (relative to {root})",
+    )

@@ -1,0 +1,200 @@
+"""Diagnostics of a document: unknown steps, conflicts, job types, and registry-file problems.
+
+The same function serves the language server (push and pull) and `registry-lsp check`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from hybrid_registry.manager import UnifiedRegistryManager
+from hybrid_registry.models import RegistryType, Severity, StepDefinition
+from hybrid_registry.utils import split_job_type, unknown_step_message
+
+from registry_lsp.analysis import ReferenceKind, StepReference
+from registry_lsp.config import DiagnosticSettings
+from registry_lsp.constants import (
+    OVERRIDES_CORE,
+    STEP_CONFLICT,
+    UNKNOWN_JOB_TYPE,
+    UNKNOWN_OVERRIDE,
+    UNKNOWN_STEP,
+)
+from registry_lsp.features.context import (
+    FeatureContext,
+    Finding,
+    RelatedInfo,
+    display_path,
+    reference_range,
+)
+
+NameFindings = tuple[tuple[Severity, str, str, tuple[RelatedInfo, ...]], ...]
+"""Findings of one name, without a range (memoised per registry generation and context)."""
+
+
+def _where(definition: StepDefinition, root: Path | None) -> str:
+    if definition.location is None:
+        return definition.layer_label
+    shown = display_path(definition.location.path, root)
+    return f"{shown}:{definition.location.range.start_line + 1}"
+
+
+def _related(definitions: Iterable[StepDefinition]) -> tuple[RelatedInfo, ...]:
+    return tuple(
+        RelatedInfo(location=d.location, message=f"'{d.name}' defined here ({d.layer_label})")
+        for d in definitions
+        if d.location is not None
+    )
+
+
+def _conflict_message(name: str, definitions: list[StepDefinition], winner: str | None) -> str:
+    owners = ", ".join(sorted({d.workspace_id or "?" for d in definitions}))
+    message = f"Step '{name}' is defined by several workspaces: {owners}."
+    if winner:
+        message += f" Here it resolves to {winner}'s definition."
+    return message
+
+
+def _use_findings(ctx: FeatureContext, name: str) -> NameFindings:
+    manager = ctx.manager
+    definition = manager.get_step_definition(name, ctx.workspace_id)
+    base, job_type = name, None
+    if definition is None:
+        split = split_job_type(name)
+        if split is not None:
+            definition = manager.get_step_definition(split[0], ctx.workspace_id)
+            if definition is not None:
+                base, job_type = split
+    if definition is None:
+        message = unknown_step_message(name, manager.suggestions(name))
+        return ((Severity.ERROR, UNKNOWN_STEP, message, ()),)
+    findings: list[tuple[Severity, str, str, tuple[RelatedInfo, ...]]] = []
+    conflicting = manager.conflicts_of(base)
+    if conflicting:
+        findings.append(
+            (
+                Severity.WARNING,
+                STEP_CONFLICT,
+                _conflict_message(base, conflicting, definition.workspace_id),
+                _related(conflicting),
+            )
+        )
+    if job_type is not None and definition.job_types and job_type not in definition.job_types:
+        declared = ", ".join(definition.job_types)
+        findings.append(
+            (
+                Severity.INFORMATION,
+                UNKNOWN_JOB_TYPE,
+                f"Step '{base}' has no job type '{job_type}' (it declares: {declared})",
+                (),
+            )
+        )
+    return tuple(findings)
+
+
+def _definition_findings(ctx: FeatureContext, reference: StepReference) -> list[Finding]:
+    """Findings on a key of `LOCAL_STEPS` / `STEP_OVERRIDES` / `STEP_NAMES` in a registry file."""
+    manager = ctx.manager
+    name = reference.value
+    rng = reference_range(reference)
+    findings: list[Finding] = []
+    if reference.context in ("LOCAL_STEPS", "STEP_OVERRIDES"):
+        conflicting = manager.conflicts_of(name)
+        if ctx.path is not None and any(
+            d.location is not None and d.location.path == ctx.path for d in conflicting
+        ):
+            others = [d for d in conflicting if d.location is None or d.location.path != ctx.path]
+            findings.append(
+                Finding(
+                    range=rng,
+                    severity=Severity.WARNING,
+                    code=STEP_CONFLICT,
+                    message=_conflict_message(name, conflicting, None),
+                    related=_related(others),
+                )
+            )
+    if reference.context == "STEP_OVERRIDES":
+        core = next(
+            (d for d in manager.resolve_chain(name, None) if d.registry_type is RegistryType.CORE),
+            None,
+        )
+        if core is not None:
+            findings.append(
+                Finding(
+                    range=rng,
+                    severity=Severity.HINT,
+                    code=OVERRIDES_CORE,
+                    message=(
+                        f"Overrides core step '{name}' ({_where(core, manager.root)}) "
+                        "for this workspace"
+                    ),
+                    related=_related([core]),
+                )
+            )
+        else:
+            findings.append(
+                Finding(
+                    range=rng,
+                    severity=Severity.WARNING,
+                    code=UNKNOWN_OVERRIDE,
+                    message=(
+                        f"'{name}' is not a core step, so there is nothing to override; "
+                        "move it to LOCAL_STEPS to add a new step"
+                    ),
+                )
+            )
+    return findings
+
+
+def document_findings(
+    ctx: FeatureContext, memo: dict[tuple[str | None, str], NameFindings] | None = None
+) -> list[Finding]:
+    """Every finding of a Python document (uses, and definitions when it is a registry file)."""
+    if memo is None:
+        memo = {}
+    findings: list[Finding] = []
+    is_registry_file = ctx.path is not None and ctx.manager.source_for_path(ctx.path) is not None
+    for reference in ctx.analysis.references:
+        if reference.kind is ReferenceKind.USE:
+            if not reference.closed or not reference.value:
+                continue  # still being typed
+            key = (ctx.workspace_id, reference.value)
+            found = memo.get(key)
+            if found is None:
+                found = memo[key] = _use_findings(ctx, reference.value)
+            rng = reference_range(reference)
+            findings.extend(
+                Finding(range=rng, severity=severity, code=code, message=message, related=related)
+                for severity, code, message, related in found
+            )
+        elif is_registry_file:
+            findings.extend(_definition_findings(ctx, reference))
+    if is_registry_file and ctx.path is not None:
+        findings.extend(registry_file_findings(ctx.manager, ctx.path))
+    return findings
+
+
+def registry_file_findings(manager: UnifiedRegistryManager, path: str) -> list[Finding]:
+    """Load problems of one registry file (also for YAML/JSON sources with no analysis)."""
+    return [Finding.from_problem(p) for p in manager.get_problems().get(path, [])]
+
+
+def apply_settings(findings: Iterable[Finding], settings: DiagnosticSettings) -> list[Finding]:
+    """Drop disabled codes and apply severity overrides."""
+    result = []
+    for finding in findings:
+        if finding.code in settings.disabled:
+            continue
+        severity = settings.severity.get(finding.code)
+        if severity is not None and severity is not finding.severity:
+            finding = Finding(
+                range=finding.range,
+                severity=severity,
+                code=finding.code,
+                message=finding.message,
+                related=finding.related,
+            )
+        result.append(finding)
+    return result
+

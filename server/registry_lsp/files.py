@@ -1,0 +1,116 @@
+"""Bounded walks over a folder's files, and a static index of class definitions.
+
+The index answers "where is class X defined" for go-to type definition / implementation
+without importing anything: it reads files as text and looks for `class X` statements.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hybrid_registry.discovery import SKIPPED_DIRS
+from hybrid_registry.models import Location, SourceRange
+
+MAX_DEPTH = 12
+MAX_FILES = 20_000
+_CLASS = re.compile(r"^([ \t]*)class[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+_NODE_NAME = re.compile(r"[\"']([A-Za-z][A-Za-z0-9]*)_([a-z]+)[\"']")
+
+
+def iter_files(
+    root: Path, suffixes: tuple[str, ...], max_files: int = MAX_FILES
+) -> Iterator[Path]:
+    """Files under `root` ending with one of `suffixes`: no hidden folders, virtual
+    environments, `node_modules` or symlink loops; bounded depth and count."""
+    if root.is_file():
+        if root.name.endswith(suffixes):
+            yield root
+        return
+    seen: set[str] = set()
+    count = 0
+    stack: list[tuple[Path, int]] = [(root, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        try:
+            real = os.path.realpath(folder)
+            if real in seen:
+                continue
+            seen.add(real)
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        if folder != root and any(e.name == "pyvenv.cfg" for e in entries):
+            continue
+        subfolders = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                continue
+            if is_dir:
+                if (
+                    depth < MAX_DEPTH
+                    and not entry.name.startswith(".")
+                    and entry.name not in SKIPPED_DIRS
+                ):
+                    subfolders.append(Path(entry.path))
+            elif entry.name.endswith(suffixes):
+                count += 1
+                if count > max_files:
+                    return
+                yield Path(entry.path)
+        stack.extend((sub, depth + 1) for sub in reversed(subfolders))
+
+
+@dataclass
+class FolderIndex:
+    """Class definitions and job-type suffixes used in a folder's Python files."""
+
+    classes: dict[str, list[Location]] = field(default_factory=dict)
+    job_types: dict[str, int] = field(default_factory=dict)
+
+    def add_file(self, path: Path, text: str) -> None:
+        for match in _CLASS.finditer(text):
+            line = text.count("\n", 0, match.start())
+            col = len(match.group(1)) + len("class ")
+            name = match.group(2)
+            rng = SourceRange(start_line=line, start_col=col, end_line=line, end_col=col + len(name))
+            self.classes.setdefault(name, []).append(Location(path=str(path), range=rng))
+        for match in _NODE_NAME.finditer(text):
+            job_type = match.group(2)
+            self.job_types[job_type] = self.job_types.get(job_type, 0) + 1
+
+
+class LazyFolderIndex:
+    """Builds a `FolderIndex` once, on first use (in whatever thread asks first)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._index: FolderIndex | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> FolderIndex:
+        with self._lock:
+            if self._index is None:
+                index = FolderIndex()
+                for path in iter_files(self.root, (".py",)):
+                    try:
+                        text = path.read_text(encoding="utf-8")
+                    except (OSError, UnicodeDecodeError):
+                        continue
+                    index.add_file(path, text)
+                self._index = index
+            return self._index
+
+    @property
+    def ready(self) -> bool:
+        return self._index is not None
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._index = None

@@ -1,0 +1,806 @@
+"""The language server: the only module that registers LSP methods.
+
+Each handler takes a snapshot (document + folder registry), converts positions with the
+client's codec, calls a pure feature, and renders the result. Every handler is guarded: an
+exception is logged with its traceback and answered with an empty result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import unquote, urlparse
+
+from hybrid_registry.loaders import INTERFACE_SUFFIX, read_text
+from hybrid_registry.setup import create_workspace_registry
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from registry_lsp import __version__, constants
+from registry_lsp.config import ServerSettings, merge_settings, parse_settings
+from registry_lsp.features import completion as completion_feature
+from registry_lsp.features import hover as hover_feature
+from registry_lsp.features import navigation
+from registry_lsp.features.context import split_lines
+from registry_lsp.logs import LspLogHandler
+from registry_lsp.render import (
+    lsp_completion_list,
+    lsp_diagnostic,
+    lsp_hover,
+    lsp_location,
+    markup,
+    server_position,
+)
+from registry_lsp.state import DocumentState, FolderState, findings_for_document
+
+log = logging.getLogger("registry_lsp.server")
+T = TypeVar("T")
+CONFIG_FILES = ("pyproject.toml", ".hybrid-registry.toml")
+
+
+def path_of(uri: str) -> str | None:
+    """The absolute path of a `file:` URI, else None (untitled, notebook cells...)."""
+    parsed = urlparse(uri)
+    if parsed.scheme != "file":
+        return None
+    path = unquote(parsed.path)
+    if os.name == "nt" and path.startswith("/") and len(path) > 2 and path[2] == ":":
+        path = path[1:]
+    return str(Path(path).resolve())
+
+
+class RegistryLanguageServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(constants.SERVER_NAME, __version__)
+        self.folders: dict[str, FolderState] = {}
+        self.documents: dict[str, DocumentState] = {}
+        self.base_settings = ServerSettings()
+        self.pending: dict[str, asyncio.TimerHandle] = {}
+        self.overlay_pending: dict[str, asyncio.TimerHandle] = {}
+        self.log_handler: LspLogHandler | None = None
+        self.initialized = False
+        self.startup_messages: list[str] = []
+        self.parent_pid: int | None = None
+        self._watched: tuple[str, ...] | None = None
+
+    # ------------------------------------------------------------------ capabilities
+    def client_supports(self, *path: str) -> bool:
+        node: Any = self.client_capabilities
+        for name in path:
+            node = getattr(node, name, None)
+            if node is None:
+                return False
+        return bool(node)
+
+    @property
+    def pull_diagnostics(self) -> bool:
+        return self.client_supports("text_document", "diagnostic")
+
+    @property
+    def markdown(self) -> bool:
+        formats = getattr(
+            getattr(getattr(self.client_capabilities, "text_document", None), "hover", None),
+            "content_format",
+            None,
+        )
+        return formats is None or types.MarkupKind.Markdown in formats
+
+    # ------------------------------------------------------------------ folders and documents
+    def add_folder(self, root: Path) -> FolderState:
+        key = str(root)
+        if key not in self.folders:
+            self.folders[key] = FolderState(root=root, settings=self.base_settings)
+        return self.folders[key]
+
+    def folder_of(self, path: str | None) -> FolderState | None:
+        """The innermost open folder holding `path`; a file outside every folder gets the
+        folder of its nearest registry configuration (or its own directory)."""
+        if path is None:
+            return next(iter(self.folders.values()), None)
+        target = Path(path)
+        best: FolderState | None = None
+        for folder in self.folders.values():
+            if folder.root == target or folder.root in target.parents:
+                if best is None or len(folder.root.parts) > len(best.root.parts):
+                    best = folder
+        if best is not None:
+            return best
+        from hybrid_registry.discovery import find_config_root
+
+        root = find_config_root(target) or target.parent
+        folder = self.add_folder(root)
+        self.schedule_load(folder)
+        return folder
+
+    def document(self, uri: str) -> DocumentState | None:
+        return self.documents.get(uri)
+
+    def lines_of(self, path: str) -> Sequence[str]:
+        """Lines of a file for position conversion: the open document, else the disk."""
+        uri = Path(path).as_uri()
+        for document in self.documents.values():
+            if document.path == path or document.uri == uri:
+                return document.lines
+        problems: list[Any] = []
+        text = read_text(path, problems)
+        return split_lines(text) if text is not None else []
+
+    # ------------------------------------------------------------------ loading
+    def schedule_load(self, folder: FolderState) -> None:
+        folder.loading = True
+        asyncio.get_running_loop().create_task(self.load_folder(folder))
+
+    async def load_folder(self, folder: FolderState) -> None:
+        """Load a folder's registry in a worker thread, with work-done progress."""
+        loop = asyncio.get_running_loop()
+        folder.loading = True
+        self.send_status()
+        token: str | None = None
+        if self.client_supports("window", "work_done_progress"):
+            token = str(uuid.uuid4())
+            try:
+                await asyncio.wait_for(self.work_done_progress.create_async(token), 5)
+                self.work_done_progress.begin(
+                    token,
+                    types.WorkDoneProgressBegin(
+                        title="Loading step registry", message=folder.root.name, percentage=0
+                    ),
+                )
+            except Exception:  # the client may refuse progress; loading goes on
+                log.debug("work-done progress unavailable", exc_info=True)
+                token = None
+
+        def progress(done: int, total: int, message: str) -> None:
+            if token is None or total == 0:
+                return
+            report = types.WorkDoneProgressReport(
+                message=f"{done}/{total} files", percentage=int(100 * done / total)
+            )
+            loop.call_soon_threadsafe(self.work_done_progress.report, token, report)
+
+        log.info("Loading the registry of %s", folder.root)
+        try:
+            manager = await loop.run_in_executor(None, folder.build_manager, progress)
+        except Exception as exc:  # our bug, not user data: keep serving, say so
+            log.exception("Loading the registry of %s failed", folder.root)
+            folder.load_error = f"Loading the registry failed: {exc}"
+            self.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Error,
+                    message=f"Hybrid registry: {folder.load_error}. See the output log.",
+                )
+            )
+        else:
+            folder.manager = manager
+            folder.load_error = None
+            for document in self.documents.values():
+                if document.path is not None and manager.source_for_path(document.path):
+                    manager.reload_source(document.path, document.text)
+            status = manager.get_registry_status()
+            log.info(
+                "Registry of %s: %d steps, %d workspaces, %d problems",
+                folder.root,
+                manager.get_step_count(),
+                len(status) - 1,
+                len(manager.all_problems()),
+            )
+        finally:
+            folder.loading = False
+            if token is not None:
+                self.work_done_progress.end(token, types.WorkDoneProgressEnd(message="Done"))
+        await self.register_watchers()
+        self.send_status()
+        self.refresh_diagnostics(folder)
+
+    def send_status(self) -> None:
+        if self.initialized:
+            self.protocol.notify(constants.NOTIFY_STATUS, self.status_payload(None))
+
+    def status_payload(self, uri: str | None) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "version": __version__,
+            "folders": [folder.status() for folder in self.folders.values()],
+            "context": None,
+        }
+        if uri is not None:
+            path = path_of(uri)
+            folder = self.folder_of(path)
+            if folder is not None:
+                payload["context"] = {
+                    "folder": str(folder.root),
+                    "workspaceId": folder.workspace_for(path),
+                }
+        return payload
+
+    # ------------------------------------------------------------------ settings
+    async def fetch_settings(self) -> None:
+        """Ask the client for each folder's `hybridRegistry` section; apply what changed."""
+        if not self.client_supports("workspace", "configuration") or not self.folders:
+            for folder in self.folders.values():
+                self.apply_settings(folder, self.base_settings)
+            return
+        folders = list(self.folders.values())
+        params = types.ConfigurationParams(
+            items=[
+                types.ConfigurationItem(
+                    scope_uri=folder.root.as_uri(), section=constants.SETTINGS_SECTION
+                )
+                for folder in folders
+            ]
+        )
+        try:
+            results = await asyncio.wait_for(self.workspace_configuration_async(params), 10)
+        except Exception:
+            log.warning("The client did not answer workspace/configuration", exc_info=True)
+            return
+        for folder, raw in zip(folders, results or [], strict=False):
+            settings, messages = parse_settings(raw)
+            self.report_setting_messages(messages)
+            self.apply_settings(folder, merge_settings(self.base_settings, settings))
+
+    def report_setting_messages(self, messages: list[str]) -> None:
+        for message in messages:
+            log.warning("%s", message)
+        if messages:
+            self.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Warning,
+                    message="Hybrid registry settings: " + "; ".join(messages),
+                )
+            )
+
+    def apply_settings(self, folder: FolderState, settings: ServerSettings) -> None:
+        old = folder.settings
+        folder.settings = settings
+        if folder.manager is None and not folder.loading:
+            self.schedule_load(folder)
+        elif (old.core, old.workspaces) != (settings.core, settings.workspaces):
+            log.info("Registry settings changed for %s: reloading", folder.root)
+            self.schedule_load(folder)
+        elif old != settings:
+            self.refresh_diagnostics(folder)
+
+    # ------------------------------------------------------------------ watchers
+    async def register_watchers(self) -> None:
+        """Ask the client to watch the registry's sources (dynamic registration)."""
+        if not self.client_supports(
+            "workspace", "did_change_watched_files", "dynamic_registration"
+        ):
+            return
+        patterns: set[str] = {
+            f"**/*{INTERFACE_SUFFIX}",
+            "**/workspace_registry.py",
+            *(f"**/{name}" for name in CONFIG_FILES),
+        }
+        for folder in self.folders.values():
+            if folder.manager is not None:
+                for source in folder.manager.config.core or []:
+                    if not Path(source).is_dir():
+                        patterns.add(str(source))
+        key = tuple(sorted(patterns))
+        if self._watched == key:
+            return
+        registration_id = "hybrid-registry-watchers"
+        try:
+            if self._watched is not None:
+                await self.client_unregister_capability_async(
+                    types.UnregistrationParams(
+                        unregisterations=[
+                            types.Unregistration(
+                                id=registration_id,
+                                method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                            )
+                        ]
+                    )
+                )
+            await self.client_register_capability_async(
+                types.RegistrationParams(
+                    registrations=[
+                        types.Registration(
+                            id=registration_id,
+                            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                            register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                                watchers=[types.FileSystemWatcher(glob_pattern=p) for p in key]
+                            ),
+                        )
+                    ]
+                )
+            )
+            self._watched = key
+        except Exception:
+            log.warning("Could not register file watchers", exc_info=True)
+
+    def file_changed(self, path: str, text: str | None = None) -> None:
+        """A registry-related file changed on disk or in the editor: reload just that source."""
+        name = Path(path).name
+        for folder in list(self.folders.values()):
+            if folder.manager is None:
+                continue
+            if name in CONFIG_FILES and Path(path).parent == folder.root:
+                log.info("%s changed: reloading the registry of %s", name, folder.root)
+                self.schedule_load(folder)
+                continue
+            affected = folder.manager.reload_source(path, text)
+            if affected:
+                log.info("Reloaded %s (%s)", path, ", ".join(sorted(affected)))
+                self.send_status()
+                self.refresh_diagnostics(folder)
+
+    # ------------------------------------------------------------------ diagnostics
+    def diagnostics_for(self, document: DocumentState) -> list[types.Diagnostic] | None:
+        folder = self.folder_of(document.path)
+        if folder is None:
+            return None
+        findings = findings_for_document(folder, document)
+        if findings is None:
+            return None
+        codec = self.workspace.position_codec
+        related = self.client_supports(
+            "text_document", "publish_diagnostics", "related_information"
+        ) or self.pull_diagnostics
+        return [
+            lsp_diagnostic(codec, document.lines, finding, self.lines_of, related)
+            for finding in findings
+        ]
+
+    def publish(self, uri: str) -> None:
+        self.pending.pop(uri, None)
+        document = self.documents.get(uri)
+        if document is None:
+            return  # closed meanwhile
+        try:
+            diagnostics = self.diagnostics_for(document)
+        except Exception:
+            log.exception("Computing diagnostics for %s failed", uri)
+            return
+        if diagnostics is None:
+            return
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(
+                uri=uri, version=document.version, diagnostics=diagnostics
+            )
+        )
+
+    def schedule_diagnostics(self, uri: str, delay: float) -> None:
+        """Debounced push diagnostics for one document (pull clients ask themselves)."""
+        if self.pull_diagnostics:
+            return
+        handle = self.pending.pop(uri, None)
+        if handle is not None:
+            handle.cancel()
+        loop = asyncio.get_running_loop()
+        if delay <= 0:
+            self.publish(uri)
+        else:
+            self.pending[uri] = loop.call_later(delay, self.publish, uri)
+
+    def refresh_diagnostics(self, folder: FolderState | None = None) -> None:
+        """After a registry change: every open document of the folder gets new diagnostics."""
+        if self.pull_diagnostics:
+            if self.client_supports("workspace", "diagnostics", "refresh_support"):
+                self.workspace_diagnostic_refresh(None)
+            return
+        for uri, document in self.documents.items():
+            if folder is None or self.folder_of(document.path) is folder:
+                self.schedule_diagnostics(uri, 0)
+
+    def debounce_for(self, document: DocumentState) -> float:
+        folder = self.folder_of(document.path)
+        settings = folder.settings if folder else self.base_settings
+        return settings.diagnostics.debounce_ms / 1000
+
+    # ------------------------------------------------------------------ feature plumbing
+    def feature_context(self, uri: str, position: types.Position) -> tuple[Any, int, int] | None:
+        document = self.documents.get(uri)
+        if document is None or not document.is_python:
+            return None
+        folder = self.folder_of(document.path)
+        if folder is None:
+            return None
+        context = document.context(folder)
+        if context is None:
+            return None
+        line, col = server_position(self.workspace.position_codec, document.lines, position)
+        return context, line, col
+
+
+def guarded(default: Callable[[], T]) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Log an exception with its traceback and answer with an empty result."""
+
+    def decorate(handler: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(handler)
+        def wrapper(*args: Any, **kwargs: Any) -> T:
+            try:
+                return handler(*args, **kwargs)
+            except Exception:
+                log.exception("%s failed", handler.__name__)
+                return default()
+
+        return wrapper
+
+    return decorate
+
+
+def guarded_async(handler: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(handler)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await handler(*args, **kwargs)
+        except Exception:
+            log.exception("%s failed", handler.__name__)
+            return None
+
+    return wrapper
+
+
+def _none() -> None:
+    return None
+
+
+def _empty() -> list[Any]:
+    return []
+
+
+server = RegistryLanguageServer()
+
+
+@server.feature(types.INITIALIZE)
+@guarded(_none)
+def initialize(ls: RegistryLanguageServer, params: types.InitializeParams) -> None:
+    settings, messages = parse_settings(params.initialization_options)
+    ls.base_settings = settings
+    ls.startup_messages = messages
+    folders = params.workspace_folders or []
+    roots = [path_of(f.uri) for f in folders]
+    if not folders and params.root_uri:
+        roots = [path_of(params.root_uri)]
+    elif not folders and params.root_path:
+        roots = [str(Path(params.root_path).resolve())]
+    for root in roots:
+        if root is not None:
+            ls.add_folder(Path(root))
+    if params.process_id:
+        ls.parent_pid = params.process_id
+
+
+@server.feature(types.INITIALIZED)
+@guarded_async
+async def initialized(ls: RegistryLanguageServer, params: types.InitializedParams) -> None:
+    ls.initialized = True
+    if ls.log_handler is not None:
+        ls.log_handler.attach(ls)
+    log.info("registry-lsp %s started (pid %d)", __version__, os.getpid())
+    ls.report_setting_messages(ls.startup_messages)
+    watch_parent(ls)
+    await ls.fetch_settings()
+    for folder in ls.folders.values():
+        if folder.manager is None and not folder.loading:
+            ls.schedule_load(folder)
+
+
+def watch_parent(ls: RegistryLanguageServer) -> None:
+    """Exit when the client process dies (LSP `processId`)."""
+    pid = ls.parent_pid
+    if not pid:
+        return
+
+    async def poll() -> None:
+        while True:
+            await asyncio.sleep(3)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                log.info("Client process %d is gone; exiting", pid)
+                os._exit(0)
+            except OSError:
+                pass
+
+    asyncio.get_running_loop().create_task(poll())
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+@guarded_async
+async def did_change_configuration(
+    ls: RegistryLanguageServer, params: types.DidChangeConfigurationParams
+) -> None:
+    raw = params.settings
+    if isinstance(raw, dict) and constants.SETTINGS_SECTION in raw:
+        settings, messages = parse_settings(raw[constants.SETTINGS_SECTION])
+        ls.report_setting_messages(messages)
+        ls.base_settings = settings
+    if ls.client_supports("workspace", "configuration"):
+        await ls.fetch_settings()
+    else:
+        for folder in ls.folders.values():
+            ls.apply_settings(folder, ls.base_settings)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+@guarded_async
+async def did_change_folders(
+    ls: RegistryLanguageServer, params: types.DidChangeWorkspaceFoldersParams
+) -> None:
+    for removed in params.event.removed:
+        path = path_of(removed.uri)
+        if path is not None:
+            ls.folders.pop(path, None)
+    for added in params.event.added:
+        path = path_of(added.uri)
+        if path is not None:
+            ls.add_folder(Path(path))
+    await ls.fetch_settings()
+    ls.send_status()
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+@guarded(_none)
+def did_change_watched_files(
+    ls: RegistryLanguageServer, params: types.DidChangeWatchedFilesParams
+) -> None:
+    for change in params.changes:
+        path = path_of(change.uri)
+        if path is None:
+            continue
+        document = next((d for d in ls.documents.values() if d.path == path), None)
+        if document is not None and change.type != types.FileChangeType.Deleted:
+            continue  # the editor's text wins while the file is open
+        ls.file_changed(path)
+
+
+def _open_or_change(ls: RegistryLanguageServer, uri: str, opened: bool) -> None:
+    text_document = ls.workspace.get_text_document(uri)
+    document = ls.documents.get(uri)
+    if document is None:
+        document = ls.documents[uri] = DocumentState(uri=uri, path=path_of(uri))
+    document.update(text_document.source, text_document.version)
+    folder = ls.folder_of(document.path)
+    if (
+        document.path is not None
+        and folder is not None
+        and folder.manager is not None
+        and folder.manager.source_for_path(document.path) is not None
+    ):
+        if opened:
+            folder.manager.reload_source(document.path, document.text)
+            ls.refresh_diagnostics(folder)
+        else:
+            schedule_overlay(ls, document)
+    ls.schedule_diagnostics(uri, 0 if opened else ls.debounce_for(document))
+
+
+def schedule_overlay(ls: RegistryLanguageServer, document: DocumentState) -> None:
+    """Unsaved edits of a registry file count: reload it from the editor's text (debounced)."""
+    handle = ls.overlay_pending.pop(document.uri, None)
+    if handle is not None:
+        handle.cancel()
+
+    def apply() -> None:
+        ls.overlay_pending.pop(document.uri, None)
+        if document.uri in ls.documents and document.path is not None:
+            ls.file_changed(document.path, document.text)
+
+    ls.overlay_pending[document.uri] = asyncio.get_running_loop().call_later(
+        ls.debounce_for(document), apply
+    )
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+@guarded(_none)
+def did_open(ls: RegistryLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+    _open_or_change(ls, params.text_document.uri, opened=True)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+@guarded(_none)
+def did_change(ls: RegistryLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
+    _open_or_change(ls, params.text_document.uri, opened=False)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+@guarded(_none)
+def did_close(ls: RegistryLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    document = ls.documents.pop(uri, None)
+    for pending in (ls.pending, ls.overlay_pending):
+        handle = pending.pop(uri, None)
+        if handle is not None:
+            handle.cancel()
+    if document is not None and document.path is not None:
+        folder = ls.folder_of(document.path)
+        if folder is not None and folder.manager is not None:
+            if folder.manager.source_for_path(document.path) is not None:
+                ls.file_changed(document.path)  # back to the file on disk
+    if not ls.pull_diagnostics:
+        ls.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+        )
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+@guarded(_none)
+def did_save(ls: RegistryLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+    document = ls.documents.get(params.text_document.uri)
+    if document is not None and document.path is not None:
+        folder = ls.folder_of(document.path)
+        if folder is not None and folder.index.ready and document.is_python:
+            folder.index.invalidate()
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_DIAGNOSTIC,
+    types.DiagnosticOptions(
+        identifier=constants.DIAGNOSTIC_SOURCE,
+        inter_file_dependencies=True,
+        workspace_diagnostics=False,
+    ),
+)
+@guarded(lambda: types.RelatedFullDocumentDiagnosticReport(items=[]))
+def pull_diagnostics(
+    ls: RegistryLanguageServer, params: types.DocumentDiagnosticParams
+) -> types.RelatedFullDocumentDiagnosticReport:
+    document = ls.documents.get(params.text_document.uri)
+    items = ls.diagnostics_for(document) if document is not None else None
+    return types.RelatedFullDocumentDiagnosticReport(items=items or [])
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_COMPLETION,
+    types.CompletionOptions(trigger_characters=['"', "'", "_"], resolve_provider=True),
+)
+@guarded(_none)
+def completion(
+    ls: RegistryLanguageServer, params: types.CompletionParams
+) -> types.CompletionList | None:
+    found = ls.feature_context(params.text_document.uri, params.position)
+    if found is None:
+        return None
+    context, line, col = found
+    folder = ls.folder_of(context.path)
+    index = folder.name_index() if folder is not None else None
+    result = completion_feature.complete(context, line, col, index)
+    if result is None:
+        return None
+    document = ls.documents[params.text_document.uri]
+    return lsp_completion_list(
+        ls.workspace.position_codec,
+        document.lines,
+        result,
+        {"uri": params.text_document.uri},
+    )
+
+
+@server.feature(types.COMPLETION_ITEM_RESOLVE)
+@guarded(lambda: types.CompletionItem(label=""))
+def completion_resolve(
+    ls: RegistryLanguageServer, item: types.CompletionItem
+) -> types.CompletionItem:
+    data = item.data if isinstance(item.data, dict) else {}
+    uri, name = data.get("uri"), data.get("name")
+    document = ls.documents.get(uri) if isinstance(uri, str) else None
+    folder = ls.folder_of(document.path) if document is not None else None
+    if folder is None or folder.manager is None or not isinstance(name, str):
+        return item
+    workspace_id = folder.workspace_for(document.path if document else None)
+    markdown = hover_feature.describe_step(folder.manager, name, workspace_id)
+    item.documentation = markup(markdown, ls.markdown)
+    return item
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+@guarded(_none)
+def hover(ls: RegistryLanguageServer, params: types.HoverParams) -> types.Hover | None:
+    found = ls.feature_context(params.text_document.uri, params.position)
+    if found is None:
+        return None
+    context, line, col = found
+    result = hover_feature.hover(context, line, col)
+    if result is None:
+        return None
+    document = ls.documents[params.text_document.uri]
+    return lsp_hover(ls.workspace.position_codec, document.lines, result, ls.markdown)
+
+
+def _locations(
+    ls: RegistryLanguageServer,
+    params: types.TextDocumentPositionParams,
+    find: Callable[..., list[Any]],
+    needs_index: bool = False,
+) -> list[types.Location]:
+    found = ls.feature_context(params.text_document.uri, params.position)
+    if found is None:
+        return []
+    context, line, col = found
+    if needs_index:
+        folder = ls.folder_of(context.path)
+        if folder is None:
+            return []
+        locations = find(context, line, col, folder.index.get())
+    else:
+        locations = find(context, line, col)
+    codec = ls.workspace.position_codec
+    return [lsp_location(codec, location, ls.lines_of) for location in locations]
+
+
+@server.feature(types.TEXT_DOCUMENT_DEFINITION)
+@guarded(_empty)
+def definition(
+    ls: RegistryLanguageServer, params: types.DefinitionParams
+) -> list[types.Location]:
+    return _locations(ls, params, navigation.definition)
+
+
+@server.feature(types.TEXT_DOCUMENT_DECLARATION)
+@guarded(_empty)
+def declaration(
+    ls: RegistryLanguageServer, params: types.DeclarationParams
+) -> list[types.Location]:
+    return _locations(ls, params, navigation.declarations)
+
+
+@server.feature(types.TEXT_DOCUMENT_TYPE_DEFINITION)
+@guarded(_empty)
+def type_definition(
+    ls: RegistryLanguageServer, params: types.TypeDefinitionParams
+) -> list[types.Location]:
+    return _locations(ls, params, navigation.type_definition, needs_index=True)
+
+
+@server.feature(types.TEXT_DOCUMENT_IMPLEMENTATION)
+@guarded(_empty)
+def implementation(
+    ls: RegistryLanguageServer, params: types.ImplementationParams
+) -> list[types.Location]:
+    return _locations(ls, params, navigation.implementation, needs_index=True)
+
+
+@server.command(constants.CMD_STATUS)
+@guarded(lambda: {"folders": [], "context": None})
+def status_command(ls: RegistryLanguageServer, *args: Any) -> dict[str, Any]:
+    uri = None
+    for arg in args:
+        if isinstance(arg, dict) and isinstance(arg.get("uri"), str):
+            uri = arg["uri"]
+        elif isinstance(arg, list) and arg and isinstance(arg[0], dict):
+            uri = arg[0].get("uri") if isinstance(arg[0].get("uri"), str) else None
+    return ls.status_payload(uri)
+
+
+@server.command(constants.CMD_RELOAD)
+@guarded(lambda: {"reloaded": []})
+def reload_command(ls: RegistryLanguageServer, *args: Any) -> dict[str, Any]:
+    for folder in ls.folders.values():
+        folder.index.invalidate()
+        ls.schedule_load(folder)
+    return {"reloaded": [str(folder.root) for folder in ls.folders.values()]}
+
+
+@server.command(constants.CMD_CREATE_WORKSPACE)
+def create_workspace_command(ls: RegistryLanguageServer, *args: Any) -> dict[str, Any]:
+    """Write a new workspace registry on the user's explicit request."""
+    options: Any = args[0] if args else {}
+    if isinstance(options, list):
+        options = options[0] if options else {}
+    if not isinstance(options, dict):
+        return {"error": "Expected {path, developerId, template}"}
+    try:
+        file = create_workspace_registry(
+            str(options.get("path", "")),
+            str(options.get("developerId", "")),
+            options.get("template") or "standard",
+        )
+    except (ValueError, OSError) as exc:
+        return {"error": str(exc)}
+    ls.file_changed(str(file.resolve()))
+    return {"file": str(file)}
+
+
+@server.feature(types.SHUTDOWN)
+@guarded(_none)
+def shutdown(ls: RegistryLanguageServer, *args: Any) -> None:
+    log.info("Shutting down")
