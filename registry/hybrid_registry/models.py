@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-STEP_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
+STEP_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]+\Z")
 """Valid step names: letters, digits, `_` and `-`; never empty."""
 
 

@@ -15,7 +15,7 @@ from hybrid_registry.models import (
     validate_step_name_value,
 )
 
-JOB_TYPE_PATTERN = re.compile(r"^([A-Za-z][A-Za-z0-9]*)_([a-z]+)$")
+JOB_TYPE_PATTERN = re.compile(r"^([A-Za-z][A-Za-z0-9]*)_([a-z]+)\Z")
 """A DAG node name `Name_jobtype`: the step `Name` run with job type `jobtype`."""
 
 DEFAULT_JOB_TYPES: tuple[str, ...] = ("training", "calibration", "validation", "testing")
