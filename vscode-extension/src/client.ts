@@ -1,0 +1,329 @@
+/**
+ * Owns the language client: chooses the interpreter, checks that it can import the server, starts
+ * the server in the first workspace folder, answers `workspace/configuration` with validated
+ * settings, and restarts (coalesced) when asked.
+ */
+import {
+  DidChangeConfigurationNotification,
+  ExecuteCommandRequest,
+  LanguageClient,
+  RevealOutputChannelOn,
+  State,
+  Trace,
+  TransportKind,
+  type DocumentSelector,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+
+import {
+  CLIENT_ID,
+  CLIENT_NAME,
+  Commands,
+  DIAGNOSTIC_SOURCE,
+  NOTIFY_STATUS,
+
+  SERVER_MODULE,
+  SETTINGS_SECTION,
+} from './constants';
+import { describeError, effectiveTrace } from './log';
+import { runProcess } from './proc';
+import {
+  checkServerImportable,
+  chooseInterpreter,
+  commandLine,
+  describeSource,
+  interpreterFromPythonExtension,
+  pipInstallCommand,
+  serverArgv,
+  serverEnv,
+  type ImportCheck,
+  type Interpreter,
+  type PythonExtensionApi,
+} from './python';
+import { RestartCoalescer } from './restart';
+import { resolveSettings, type ExtensionSettings } from './settings';
+import { parseStatus, type RegistryStatus, type ServerState } from './status';
+import * as api from './vscodeApi';
+
+/**
+ * Documents the server sees: Python files (saved, untitled, notebook cells), registry tables and
+ * the configuration files that locate the registries.
+ */
+export const DOCUMENT_SELECTOR: DocumentSelector = [
+  { scheme: 'file', language: 'python' },
+  { scheme: 'untitled', language: 'python' },
+  { scheme: 'vscode-notebook-cell', language: 'python' },
+  { scheme: 'file', pattern: '**/*.step.{yaml,yml}' },
+  { scheme: 'file', pattern: '**/*{registry,steps}*.{yaml,yml,json}' },
+  { scheme: 'file', pattern: '**/{pyproject.toml,.hybrid-registry.toml}' },
+];
+
+/** Files whose changes the server hears about even when they are not open. */
+const WATCHED_GLOBS = [
+  '**/*.step.{yaml,yml}',
+  '**/*{registry,steps}*.{yaml,yml,json}',
+  '**/{pyproject.toml,.hybrid-registry.toml}',
+  '**/*.py',
+];
+
+const PYTHON_EXTENSION_ID = 'ms-python.python';
+
+export class ServerManager implements api.Disposable {
+  private client: LanguageClient | undefined;
+  private clientDisposables: api.Disposable[] = [];
+  private stateValue: ServerState = { kind: 'stopped' };
+  private interpreterValue: Interpreter | undefined;
+  private readonly restarts = new RestartCoalescer((reasons) => this.restartNow(reasons), 150);
+  private readonly warned = new Set<string>();
+  private readonly stateEmitter = api.newEventEmitter<ServerState>();
+  private readonly statusEmitter = api.newEventEmitter<RegistryStatus>();
+
+  /** Fires when the server process starts, stops, or cannot be started. */
+  readonly onDidChangeState = this.stateEmitter.event;
+  /** Fires on `hybridRegistry/statusChanged`. */
+  readonly onDidChangeStatus = this.statusEmitter.event;
+
+  constructor(private readonly log: api.LogOutputChannel) {}
+
+  get state(): ServerState {
+    return this.stateValue;
+  }
+
+  get interpreter(): Interpreter | undefined {
+    return this.interpreterValue;
+  }
+
+  get isRunning(): boolean {
+    return this.client?.isRunning() === true;
+  }
+
+  /** Starts or restarts the server; concurrent requests share one restart. */
+  restart(reason: string): Promise<void> {
+    return this.restarts.request(reason);
+  }
+
+  /** Runs one of the server's `workspace/executeCommand` commands. */
+  async executeServerCommand<T>(command: string, ...args: unknown[]): Promise<T> {
+    const client = this.client;
+    if (!client || !client.isRunning()) {
+      throw new Error('The Hybrid Registry language server is not running.');
+    }
+    return (await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args })) as T;
+  }
+
+  /** Validated settings for a scope (a folder or document); problems are reported once. */
+  settingsFor(scope?: api.Uri): ExtensionSettings {
+    const { value, problems } = resolveSettings(api.getConfiguration(SETTINGS_SECTION, scope));
+    for (const problem of problems) this.warnOnce(problem, 'Open Settings');
+    return value;
+  }
+
+  /** Re-applies the LSP trace level (channel log level or `trace.server`, the more verbose). */
+  applyTrace(): void {
+    const client = this.client;
+    if (!client || !client.isRunning()) return;
+    const trace = effectiveTrace(this.log.logLevel, this.settingsFor().trace.server);
+    client.setTrace(Trace.fromString(trace)).catch((e: unknown) => this.log.warn(`Setting the trace failed: ${describeError(e)}`));
+  }
+
+  async dispose(): Promise<void> {
+    this.restarts.dispose();
+    await this.stopClient();
+    this.stateEmitter.dispose();
+    this.statusEmitter.dispose();
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  private setState(state: ServerState): void {
+    this.stateValue = state;
+    this.stateEmitter.fire(state);
+  }
+
+  private warnOnce(message: string, ...actions: string[]): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    this.log.warn(message);
+    void api.showWarningMessage(message, ...actions).then((choice) => {
+      if (choice === 'Open Settings') void api.executeCommand('workbench.action.openSettings', SETTINGS_SECTION);
+    });
+  }
+
+  private async restartNow(reasons: readonly string[]): Promise<void> {
+    this.log.info(`(Re)starting the server: ${reasons.join(', ')}`);
+    await this.stopClient();
+    this.setState({ kind: 'starting' });
+    try {
+      await this.startClient();
+    } catch (e) {
+      this.log.error(`Starting the server failed: ${describeError(e)}`);
+      await this.stopClient();
+      this.setState({ kind: 'failed', message: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  private async startClient(): Promise<void> {
+    const folder = api.workspaceFolders()[0];
+    const cwd = folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined;
+    const settings = this.settingsFor(folder?.uri);
+    const interpreter = await chooseInterpreter({
+      setting: settings.interpreter,
+      folder: cwd,
+      pythonExtension: () => pythonExtensionInterpreter(folder?.uri),
+    });
+    this.interpreterValue = interpreter;
+    this.log.info(`Python interpreter: ${commandLine(interpreter.argv)} (from ${describeSource(interpreter.source)})`);
+
+    const check = await checkServerImportable(interpreter, runProcess, cwd);
+    if (!check.ok) {
+      this.setState({ kind: 'not-installed', interpreter: commandLine(interpreter.argv) });
+      this.reportNotInstalled(interpreter, check);
+      return;
+    }
+    this.log.info(`Found ${SERVER_MODULE} ${check.version} for ${check.executable}`);
+
+    const argv = serverArgv(interpreter);
+    const [command = 'python3', ...args] = argv;
+    const serverOptions: ServerOptions = {
+      command,
+      args,
+      transport: TransportKind.stdio,
+      options: { ...(cwd ? { cwd } : {}), env: serverEnv(process.env) },
+    };
+    const watchers = WATCHED_GLOBS.map((g) => api.createFileSystemWatcher(g));
+    this.clientDisposables.push(...watchers);
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: DOCUMENT_SELECTOR,
+      outputChannel: this.log,
+      traceOutputChannel: this.log,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+      diagnosticCollectionName: DIAGNOSTIC_SOURCE,
+      initializationOptions: settings,
+      synchronize: { fileEvents: watchers },
+      markdown: { isTrusted: false, supportHtml: false },
+      middleware: {
+        workspace: {
+          // Answer with validated, fully defaulted settings for each scope.
+          configuration: async (params, token, next) => {
+            const result: unknown = await next(params, token);
+            if (!Array.isArray(result)) return result as never;
+            return params.items.map((item, i): unknown =>
+              item.section === SETTINGS_SECTION
+                ? this.settingsFor(item.scopeUri ? api.uriParse(item.scopeUri) : undefined)
+                : result[i],
+            );
+          },
+        },
+      },
+    };
+
+    const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+    this.client = client;
+    this.clientDisposables.push(
+      client.onDidChangeState((e) => {
+        if (this.client !== client) return;
+        if (e.newState === State.Running) this.setState({ kind: 'running' });
+        else if (e.newState === State.Stopped && this.stateValue.kind === 'running') this.setState({ kind: 'stopped' });
+      }),
+      client.onNotification(NOTIFY_STATUS, (params: unknown) => this.statusEmitter.fire(parseStatus(params))),
+    );
+    this.log.info(`Starting ${commandLine(argv)} in ${cwd ?? '(no folder)'}`);
+    await client.start();
+    // After the client's own `trace.server` handling, so that ours wins when it is more verbose.
+    this.clientDisposables.push(
+      this.log.onDidChangeLogLevel(() => this.applyTrace()),
+      api.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(`${SETTINGS_SECTION}.trace`)) this.applyTrace();
+        // Registry settings apply live: the server re-asks `workspace/configuration`.
+        if (e.affectsConfiguration(SETTINGS_SECTION)) this.notifyConfigurationChanged(client);
+      }),
+    );
+    this.applyTrace();
+    if (client.isRunning()) this.setState({ kind: 'running' });
+  }
+
+  private notifyConfigurationChanged(client: LanguageClient): void {
+    if (!client.isRunning()) return;
+    const settings = { [SETTINGS_SECTION]: this.settingsFor(api.workspaceFolders()[0]?.uri) };
+    client
+      .sendNotification(DidChangeConfigurationNotification.type, { settings })
+      .catch((e: unknown) => this.log.warn(`Sending the settings failed: ${describeError(e)}`));
+  }
+
+  private async stopClient(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    for (const d of this.clientDisposables.splice(0)) d.dispose();
+    if (!client) return;
+    try {
+      if (client.needsStop()) await client.stop(3000);
+    } catch (e) {
+      this.log.warn(`Stopping the server failed: ${describeError(e)}`);
+    }
+    try {
+      await client.dispose(1000);
+    } catch {
+      // already stopped
+    }
+    if (this.stateValue.kind === 'running') this.setState({ kind: 'stopped' });
+  }
+
+  private reportNotInstalled(interpreter: Interpreter, check: Exclude<ImportCheck, { ok: true }>): void {
+    const python = commandLine(interpreter.argv);
+    const from = describeSource(interpreter.source);
+    const install = pipInstallCommand(interpreter.argv);
+    let message: string;
+    if (check.reason === 'not-found') {
+      message = `Hybrid Registry: the Python interpreter "${python}" (from ${from}) was not found. Choose one in the setting ${SETTINGS_SECTION}.interpreter.`;
+    } else if (check.reason === 'not-installed') {
+      message = `Hybrid Registry: the language server is not installed for "${python}" (from ${from}). Install it with: ${install}`;
+    } else {
+      message = `Hybrid Registry: "${python}" (from ${from}) failed while importing ${SERVER_MODULE}. Reinstall it with: ${install}`;
+    }
+    this.log.error(`${message}\n${check.detail}`);
+    // One notification per interpreter and problem, however often we restart.
+    const key = `${check.reason}:${python}`;
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    const actions = check.reason === 'not-found' ? ['Open Setting', 'Show Output'] : ['Open Setting', 'Copy Command', 'Show Output'];
+    void api.showErrorMessage(message, ...actions).then((choice) => {
+      if (choice === 'Open Setting') void api.executeCommand('workbench.action.openSettings', `${SETTINGS_SECTION}.interpreter`);
+      else if (choice === 'Copy Command') void api.writeClipboard(install);
+      else if (choice === 'Show Output') void api.executeCommand(Commands.showOutput);
+    });
+  }
+}
+
+/** The Python extension's interpreter for a resource, when that extension is installed. */
+async function pythonExtensionInterpreter(resource: api.Uri | undefined): Promise<string[] | undefined> {
+  const ext = api.getExtension<PythonExtensionApi>(PYTHON_EXTENSION_ID);
+  if (!ext) return undefined;
+  const exports = ext.isActive ? ext.exports : await ext.activate();
+  return interpreterFromPythonExtension(exports, resource);
+}
+
+/** Subscribes to the Python extension's interpreter changes (no-op when it is not installed). */
+export function onPythonInterpreterChanged(listener: () => void): api.Disposable {
+  const ext = api.getExtension<{ environments?: { onDidChangeActiveEnvironmentPath?: api.Event<unknown> } }>(PYTHON_EXTENSION_ID);
+  let disposable: api.Disposable | undefined;
+  let disposed = false;
+  if (ext) {
+    void (async () => {
+      try {
+        const exports = ext.isActive ? ext.exports : await ext.activate();
+        const event = exports.environments?.onDidChangeActiveEnvironmentPath;
+        if (event && !disposed) disposable = event(() => listener());
+      } catch {
+        // the Python extension failed to activate: nothing to follow
+      }
+    })();
+  }
+  return {
+    dispose: () => {
+      disposed = true;
+      disposable?.dispose();
+    },
+  };
+}
+

@@ -1,0 +1,259 @@
+/** The extension's commands. Each accepts optional arguments so it can be scripted and tested. */
+import * as path from 'node:path';
+
+import type { ServerManager } from './client';
+import { CMD_CREATE_WORKSPACE, CMD_RELOAD, Commands, SETTINGS_SECTION, STATUS_SCHEME } from './constants';
+import { describeError } from './log';
+import { runProcess } from './proc';
+import { commandLine } from './python';
+import { folderFor, renderStatusMarkdown, type FolderStatus } from './status';
+import type { StatusController } from './statusBar';
+import * as api from './vscodeApi';
+
+export const STATUS_URI = `${STATUS_SCHEME}:/Hybrid%20Registry%20Status.md`;
+
+const DEVELOPER_ID = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
+export interface CreateWorkspaceArgs {
+  developerId?: string;
+  path?: string;
+  template?: 'standard' | 'minimal';
+  /** Open the new file (default true). */
+  open?: boolean;
+}
+
+export function registerCommands(
+  server: ServerManager,
+  status: StatusController,
+  log: api.LogOutputChannel,
+): api.Disposable[] {
+  const statusDoc = api.newEventEmitter<api.Uri>();
+  const guard =
+    (name: string, fn: (...args: unknown[]) => Promise<unknown>) =>
+    async (...args: unknown[]): Promise<unknown> => {
+      try {
+        return await fn(...args);
+      } catch (e) {
+        log.error(`${name} failed: ${describeError(e)}`);
+        void api.showErrorMessage(`Hybrid Registry: ${name} failed: ${e instanceof Error ? e.message : String(e)}`, 'Show Output').then(
+          (c) => c && log.show(true),
+        );
+        return undefined;
+      }
+    };
+
+  return [
+    statusDoc,
+    status.onDidChange(() => statusDoc.fire(api.uriParse(STATUS_URI))),
+    api.registerTextDocumentContentProvider(STATUS_SCHEME, {
+      onDidChange: statusDoc.event,
+      provideTextDocumentContent: () => renderStatusMarkdown(status.status, server.state),
+    }),
+
+    api.registerCommand(Commands.restartServer, guard('Restart Server', () => server.restart('restart command'))),
+
+    api.registerCommand(
+      Commands.showOutput,
+      guard('Show Output', () => {
+        log.show(true);
+        return Promise.resolve();
+      }),
+    ),
+
+    api.registerCommand(
+      Commands.showStatus,
+      guard('Show Registry Status', async () => {
+        await status.refresh();
+        const uri = api.uriParse(STATUS_URI);
+        try {
+          await api.executeCommand('markdown.showPreview', uri);
+        } catch {
+          await api.showTextDocument(uri, true);
+        }
+        return renderStatusMarkdown(status.status, server.state);
+      }),
+    ),
+
+    api.registerCommand(
+      Commands.reloadRegistry,
+      guard('Reload Registry', async () => {
+        await server.executeServerCommand(CMD_RELOAD);
+        const s = await status.refresh();
+        const steps = s?.folders.reduce((n, f) => n + f.stepCount, 0) ?? 0;
+        void api.showInformationMessage(`Hybrid Registry reloaded: ${steps} steps.`);
+        return s;
+      }),
+    ),
+
+    api.registerCommand(
+      Commands.selectWorkspace,
+      guard('Select Workspace Context', async (arg?: unknown) => selectWorkspace(status, arg)),
+    ),
+
+    api.registerCommand(
+      Commands.createWorkspaceRegistry,
+      guard('Create Workspace Registry', async (arg?: unknown) =>
+        createWorkspace(server, status, log, parseCreateArgs(arg)),
+      ),
+    ),
+  ];
+}
+
+function parseCreateArgs(arg: unknown): CreateWorkspaceArgs {
+  if (typeof arg !== 'object' || arg === null) return {};
+  const a = arg as Record<string, unknown>;
+  const out: CreateWorkspaceArgs = {};
+  if (typeof a.developerId === 'string') out.developerId = a.developerId;
+  if (typeof a.path === 'string') out.path = a.path;
+  if (a.template === 'standard' || a.template === 'minimal') out.template = a.template;
+  if (typeof a.open === 'boolean') out.open = a.open;
+  return out;
+}
+
+/** The workspace folder (and its registry status) the user is working in. */
+async function currentFolder(status: StatusController): Promise<{ folder: api.WorkspaceFolder; registry: FolderStatus | undefined } | undefined> {
+  const doc = api.activeDocument();
+  let folder = doc ? api.getWorkspaceFolder(doc.uri) : undefined;
+  const folders = api.workspaceFolders();
+  if (!folder && folders.length === 1) folder = folders[0];
+  if (!folder && folders.length > 1) {
+    const pick = await api.showQuickPick(
+      folders.map((f) => ({ label: f.name, description: f.uri.fsPath, folder: f })),
+      { placeHolder: 'Workspace folder' },
+    );
+    folder = pick?.folder;
+  }
+  if (!folder) return undefined;
+  const s = (await status.refresh()) ?? status.status;
+  return { folder, registry: s ? folderFor(s, folder.uri.fsPath) : undefined };
+}
+
+/**
+ * Sets `hybridRegistry.defaultWorkspace` for the current folder. Argument: a workspace id, or null
+ * for "none"; without one, asks with a quick pick of the loaded workspaces.
+ */
+async function selectWorkspace(status: StatusController, arg: unknown): Promise<string | null | undefined> {
+  const current = await currentFolder(status);
+  if (!current) {
+    void api.showWarningMessage('Hybrid Registry: open a folder first.');
+    return undefined;
+  }
+  let choice: string | null | undefined;
+  if (arg === null || typeof arg === 'string') {
+    choice = arg;
+  } else {
+    const reg = current.registry;
+    const active = reg?.defaultWorkspace ?? null;
+    const items = [
+      {
+        label: `${active === null ? '$(check) ' : ''}None`,
+        description: 'core steps only',
+        id: null as string | null,
+      },
+      ...(reg?.workspaces ?? []).map((w) => ({
+        label: `${w.id === active ? '$(check) ' : ''}${w.id}`,
+        description: `${w.localSteps} local steps, ${w.overrides} overrides${w.problems ? `, ${w.problems} problems` : ''}`,
+        detail: w.path,
+        id: w.id,
+      })),
+    ];
+    const pick = await api.showQuickPick(items, {
+      placeHolder: 'Workspace context used to resolve step names outside developer workspaces',
+    });
+    if (!pick) return undefined;
+    choice = pick.id;
+  }
+  const config = api.getConfiguration(SETTINGS_SECTION, current.folder.uri);
+  const target = api.isMultiRoot() ? api.ConfigurationTarget.WorkspaceFolder : api.ConfigurationTarget.Workspace;
+  await config.update('defaultWorkspace', choice, target);
+  return choice;
+}
+
+/** Creates a developer workspace registry through the server (or the CLI) and opens it. */
+async function createWorkspace(
+  server: ServerManager,
+  status: StatusController,
+  log: api.LogOutputChannel,
+  args: CreateWorkspaceArgs,
+): Promise<string | undefined> {
+  const developerId =
+    args.developerId ??
+    (await api.showInputBox({
+      title: 'Create Workspace Registry (1/3)',
+      prompt: 'Developer id (letters, digits, "_" and "-")',
+      placeHolder: 'alice',
+      validateInput: (v) => (DEVELOPER_ID.test(v.trim()) ? undefined : 'Start with a letter; use letters, digits, "_" or "-".'),
+    }))?.trim();
+  if (!developerId) return undefined;
+  if (!DEVELOPER_ID.test(developerId)) throw new Error(`Invalid developer id "${developerId}".`);
+
+  let target = args.path;
+  if (!target) {
+    const current = await currentFolder(status);
+    const workspacesRoot = current?.registry?.workspaces[0] ? path.dirname(current.registry.workspaces[0].path) : undefined;
+    const picked = await api.showOpenDialog({
+      title: 'Create Workspace Registry (2/3): folder that holds the developer workspaces',
+      canSelectFiles: false,
+      canSelectFolders: true,
+      canSelectMany: false,
+      openLabel: 'Create Here',
+      ...(workspacesRoot ?? current?.folder.uri.fsPath ? { defaultUri: api.uriFile((workspacesRoot ?? current?.folder.uri.fsPath) as string) } : {}),
+    });
+    target = picked?.[0]?.fsPath;
+  }
+  if (!target) return undefined;
+
+  let template = args.template;
+  if (!template) {
+    const pick = await api.showQuickPick(
+      [
+        { label: 'standard', description: 'an example step with its config, builder and contract stubs' },
+        { label: 'minimal', description: 'an empty registry' },
+      ],
+      { title: 'Create Workspace Registry (3/3)', placeHolder: 'Template' },
+    );
+    if (!pick) return undefined;
+    template = pick.label as 'standard' | 'minimal';
+  }
+
+  let file: string | undefined;
+  if (server.isRunning) {
+    const res = await server.executeServerCommand<{ file?: string } | null>(CMD_CREATE_WORKSPACE, {
+      path: target,
+      developerId,
+      template,
+    });
+    file = res?.file;
+  } else {
+    file = await createWithCli(server, log, target, developerId, template);
+  }
+  if (!file) throw new Error('the registry setup did not report the file it created.');
+  log.info(`Created workspace registry ${file}`);
+  if (args.open !== false) await api.showTextDocument(api.uriFile(file));
+  return file;
+}
+
+/** Fallback when the server is not running: `hybrid-registry init-workspace` via the interpreter. */
+async function createWithCli(
+  server: ServerManager,
+  log: api.LogOutputChannel,
+  target: string,
+  developerId: string,
+  template: string,
+): Promise<string | undefined> {
+  const argv = server.interpreter?.argv ?? ['python3'];
+  const cli = [
+    ...argv,
+    '-c',
+    'import sys; from hybrid_registry.cli import main; sys.exit(main())',
+    'init-workspace',
+    target,
+    '--developer-id',
+    developerId,
+    ...(template === 'minimal' ? ['--template', 'minimal'] : []),
+  ];
+  log.info(`Running ${commandLine(cli)}`);
+  const res = await runProcess(cli, { timeoutMs: 60_000 });
+  if (res.code !== 0) throw new Error((res.spawnError ?? res.stderr.trim()) || `exit code ${res.code}`);
+  return res.stdout.trim().split(/\r?\n/).pop()?.trim();
+}
