@@ -63,8 +63,12 @@ def check_paths(paths: list[Path], default_root: Path) -> list[FileFindings]:
     for folder in folders.values():
         assert folder.manager is not None
         for path, problems in folder.manager.get_problems().items():
-            if Path(path) not in seen and any(Path(path).is_relative_to(p.resolve()) for p in paths):
-                results.append(FileFindings(Path(path), [Finding.from_problem(p) for p in problems]))
+            if Path(path) not in seen and any(
+                Path(path).is_relative_to(p.resolve()) for p in paths
+            ):
+                results.append(
+                    FileFindings(Path(path), [Finding.from_problem(p) for p in problems])
+                )
     return results
 
 

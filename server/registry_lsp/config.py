@@ -92,8 +92,7 @@ def parse_settings(raw: Any) -> tuple[ServerSettings, list[str]]:
         except ValidationError as exc:
             reason = exc.errors()[0]["msg"]
             messages.append(
-                f"Invalid value for 'hybridRegistry.{key}': {value!r} ({reason}); "
-                "using the default"
+                f"Invalid value for 'hybridRegistry.{key}': {value!r} ({reason}); using the default"
             )
             continue
         values[field] = value

@@ -22,9 +22,7 @@ _CLASS = re.compile(r"^([ \t]*)class[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILIN
 _NODE_NAME = re.compile(r"[\"']([A-Za-z][A-Za-z0-9]*)_([a-z]+)[\"']")
 
 
-def iter_files(
-    root: Path, suffixes: tuple[str, ...], max_files: int = MAX_FILES
-) -> Iterator[Path]:
+def iter_files(root: Path, suffixes: tuple[str, ...], max_files: int = MAX_FILES) -> Iterator[Path]:
     """Files under `root` ending with one of `suffixes`: no hidden folders, virtual
     environments, `node_modules` or symlink loops; bounded depth and count."""
     if root.is_file():
@@ -79,7 +77,9 @@ class FolderIndex:
             line = text.count("\n", 0, match.start())
             col = len(match.group(1)) + len("class ")
             name = match.group(2)
-            rng = SourceRange(start_line=line, start_col=col, end_line=line, end_col=col + len(name))
+            rng = SourceRange(
+                start_line=line, start_col=col, end_line=line, end_col=col + len(name)
+            )
             self.classes.setdefault(name, []).append(Location(path=str(path), range=rng))
         for match in _NODE_NAME.finditer(text):
             job_type = match.group(2)

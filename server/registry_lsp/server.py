@@ -106,9 +106,9 @@ class RegistryLanguageServer(LanguageServer):
         target = Path(path)
         best: FolderState | None = None
         for folder in self.folders.values():
-            if folder.root == target or folder.root in target.parents:
-                if best is None or len(folder.root.parts) > len(best.root.parts):
-                    best = folder
+            inside = folder.root == target or folder.root in target.parents
+            if inside and (best is None or len(folder.root.parts) > len(best.root.parts)):
+                best = folder
         if best is not None:
             return best
         from hybrid_registry.discovery import find_config_root
@@ -341,9 +341,10 @@ class RegistryLanguageServer(LanguageServer):
         if findings is None:
             return None
         codec = self.workspace.position_codec
-        related = self.client_supports(
-            "text_document", "publish_diagnostics", "related_information"
-        ) or self.pull_diagnostics
+        related = (
+            self.client_supports("text_document", "publish_diagnostics", "related_information")
+            or self.pull_diagnostics
+        )
         return [
             lsp_diagnostic(codec, document.lines, finding, self.lines_of, related)
             for finding in findings
@@ -613,9 +614,9 @@ def did_close(ls: RegistryLanguageServer, params: types.DidCloseTextDocumentPara
             handle.cancel()
     if document is not None and document.path is not None:
         folder = ls.folder_of(document.path)
-        if folder is not None and folder.manager is not None:
-            if folder.manager.source_for_path(document.path) is not None:
-                ls.file_changed(document.path)  # back to the file on disk
+        manager = folder.manager if folder is not None else None
+        if manager is not None and manager.source_for_path(document.path) is not None:
+            ls.file_changed(document.path)  # back to the file on disk
     if not ls.pull_diagnostics:
         ls.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
@@ -729,9 +730,7 @@ def _locations(
 
 @server.feature(types.TEXT_DOCUMENT_DEFINITION)
 @guarded(_empty)
-def definition(
-    ls: RegistryLanguageServer, params: types.DefinitionParams
-) -> list[types.Location]:
+def definition(ls: RegistryLanguageServer, params: types.DefinitionParams) -> list[types.Location]:
     return _locations(ls, params, navigation.definition)
 
 

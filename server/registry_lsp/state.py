@@ -14,8 +14,7 @@ from hybrid_registry.models import Problem
 from registry_lsp.analysis import DocumentAnalysis, DocumentAnalyzer
 from registry_lsp.config import ServerSettings, layout_for
 from registry_lsp.features.completion import NameIndex
-from registry_lsp.features.context import FeatureContext, split_lines
-from registry_lsp.features.context import Finding
+from registry_lsp.features.context import FeatureContext, Finding, split_lines
 from registry_lsp.features.diagnostics import (
     NameFindings,
     apply_settings,

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hybrid_registry.manager import UnifiedRegistryManager
-from hybrid_registry.models import Location, Problem, Severity, SourceRange
+from hybrid_registry.models import Location, Problem, Severity, SourceRange, StepDefinition
+from hybrid_registry.utils import split_job_type
 
 from registry_lsp.analysis import DocumentAnalysis, StepReference
 
@@ -81,3 +82,27 @@ def display_path(path: str, root: Path | None) -> str:
         except ValueError:
             pass
     return path
+
+
+@dataclass(frozen=True)
+class ResolvedNode:
+    """A node name resolved in a context: `Name_jobtype` splits when `Name_jobtype` is no step."""
+
+    definition: StepDefinition
+    base: str
+    job_type: str | None
+
+
+def resolve_node(
+    manager: UnifiedRegistryManager, name: str, workspace_id: str | None
+) -> ResolvedNode | None:
+    """Like `manager.resolve`, without building a result model (hot path)."""
+    definition = manager.get_step_definition(name, workspace_id)
+    if definition is not None:
+        return ResolvedNode(definition, name, None)
+    split = split_job_type(name)
+    if split is not None:
+        definition = manager.get_step_definition(split[0], workspace_id)
+        if definition is not None:
+            return ResolvedNode(definition, split[0], split[1])
+    return None

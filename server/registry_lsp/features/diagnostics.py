@@ -10,7 +10,7 @@ from pathlib import Path
 
 from hybrid_registry.manager import UnifiedRegistryManager
 from hybrid_registry.models import RegistryType, Severity, StepDefinition
-from hybrid_registry.utils import split_job_type, unknown_step_message
+from hybrid_registry.utils import unknown_step_message
 
 from registry_lsp.analysis import ReferenceKind, StepReference
 from registry_lsp.config import DiagnosticSettings
@@ -27,6 +27,7 @@ from registry_lsp.features.context import (
     RelatedInfo,
     display_path,
     reference_range,
+    resolve_node,
 )
 
 NameFindings = tuple[tuple[Severity, str, str, tuple[RelatedInfo, ...]], ...]
@@ -58,17 +59,11 @@ def _conflict_message(name: str, definitions: list[StepDefinition], winner: str 
 
 def _use_findings(ctx: FeatureContext, name: str) -> NameFindings:
     manager = ctx.manager
-    definition = manager.get_step_definition(name, ctx.workspace_id)
-    base, job_type = name, None
-    if definition is None:
-        split = split_job_type(name)
-        if split is not None:
-            definition = manager.get_step_definition(split[0], ctx.workspace_id)
-            if definition is not None:
-                base, job_type = split
-    if definition is None:
+    resolved = resolve_node(manager, name, ctx.workspace_id)
+    if resolved is None:
         message = unknown_step_message(name, manager.suggestions(name))
         return ((Severity.ERROR, UNKNOWN_STEP, message, ()),)
+    definition, base, job_type = resolved.definition, resolved.base, resolved.job_type
     findings: list[tuple[Severity, str, str, tuple[RelatedInfo, ...]]] = []
     conflicting = manager.conflicts_of(base)
     if conflicting:
@@ -197,4 +192,3 @@ def apply_settings(findings: Iterable[Finding], settings: DiagnosticSettings) ->
             )
         result.append(finding)
     return result
-

@@ -7,9 +7,14 @@ from pathlib import Path
 
 from hybrid_registry.manager import UnifiedRegistryManager
 from hybrid_registry.models import SourceRange, StepDefinition
-from hybrid_registry.utils import split_job_type, unknown_step_message
+from hybrid_registry.utils import unknown_step_message
 
-from registry_lsp.features.context import FeatureContext, display_path, reference_range
+from registry_lsp.features.context import (
+    FeatureContext,
+    display_path,
+    reference_range,
+    resolve_node,
+)
 
 
 @dataclass(frozen=True)
@@ -50,16 +55,11 @@ def describe_step(
     workspace_id: str | None,
 ) -> str:
     """Markdown describing a node name (with optional job type) in a workspace context."""
-    definition = manager.get_step_definition(name, workspace_id)
-    base, job_type = name, None
-    if definition is None:
-        split = split_job_type(name)
-        if split is not None:
-            definition = manager.get_step_definition(split[0], workspace_id)
-            if definition is not None:
-                base, job_type = split
-    if definition is None:
-        return f"**{_escape(name)}**\n\n{_escape(unknown_step_message(name, manager.suggestions(name)))}"
+    resolved = resolve_node(manager, name, workspace_id)
+    if resolved is None:
+        message = unknown_step_message(name, manager.suggestions(name))
+        return f"**{_escape(name)}**\n\n{_escape(message)}"
+    definition, base, job_type = resolved.definition, resolved.base, resolved.job_type
     root = manager.root
     title = f"**{_escape(base)}**"
     if job_type is not None:

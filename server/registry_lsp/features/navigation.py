@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from hybrid_registry.models import Location, StepDefinition
-from hybrid_registry.utils import split_job_type
 
-from registry_lsp.features.context import FeatureContext
+from registry_lsp.features.context import FeatureContext, resolve_node
 from registry_lsp.files import FolderIndex
 
 
@@ -14,14 +13,8 @@ def _resolve_at(ctx: FeatureContext, line: int, col: int) -> tuple[str, StepDefi
     reference = ctx.reference_at(line, col)
     if reference is None or not reference.value:
         return None
-    name = reference.value
-    definition = ctx.manager.get_step_definition(name, ctx.workspace_id)
-    if definition is None:
-        split = split_job_type(name)
-        if split is not None:
-            definition = ctx.manager.get_step_definition(split[0], ctx.workspace_id)
-            name = split[0]
-    return (name, definition) if definition is not None else None
+    resolved = resolve_node(ctx.manager, reference.value, ctx.workspace_id)
+    return (resolved.base, resolved.definition) if resolved is not None else None
 
 
 def definition(ctx: FeatureContext, line: int, col: int) -> list[Location]:

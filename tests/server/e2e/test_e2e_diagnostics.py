@@ -1,0 +1,100 @@
+"""Diagnostics end to end: unknown steps, conflicts, registry files, reloads."""
+
+from __future__ import annotations
+
+from lsp_session import Session
+from lsprotocol import types
+
+BOB = "developers/bob/src/cursus_dev/registry/workspace_registry.py"
+CAROL = "developers/carol/src/cursus_dev/registry/workspace_registry.py"
+ALICE = "developers/alice/src/cursus_dev/registry/workspace_registry.py"
+
+
+def codes(diagnostics: list[types.Diagnostic]) -> list[str]:
+    return sorted(str(d.code) for d in diagnostics)
+
+
+async def test_typo_and_conflicts_in_the_example(session: Session) -> None:
+    uri = session.open("pipelines/pytorch_pipeline.py")
+    diagnostics = await session.diagnostics(uri)
+    unknown = [d for d in diagnostics if d.code == "unknown-step"]
+    assert len(unknown) == 1
+    (typo,) = unknown
+    assert typo.severity == types.DiagnosticSeverity.Error
+    assert typo.source == "hybrid-registry"
+    assert "Unknown step 'XGBoostTrainng_training'" in typo.message
+    assert "Did you mean 'XGBoostTraining_training'?" in typo.message
+    assert typo.range.start == session.find(uri, "XGBoostTrainng_training")
+    conflicts = [d for d in diagnostics if d.code == "step-conflict"]
+    assert len(conflicts) == 3  # TextEmbedding is used three times
+    related = conflicts[0].related_information or []
+    assert {r.location.uri.split("/developers/")[1].split("/")[0] for r in related} == {
+        "alice",
+        "bob",
+    }
+
+
+async def test_registry_file_diagnostics(session: Session) -> None:
+    uri = session.open(ALICE)
+    diagnostics = await session.diagnostics(uri)
+    assert "overrides-core" in codes(diagnostics)
+    assert "step-conflict" in codes(diagnostics)
+    hint = next(d for d in diagnostics if d.code == "overrides-core")
+    assert hint.severity == types.DiagnosticSeverity.Hint
+    assert hint.range.start == session.find(uri, '"XGBoostTraining"', offset=1)
+
+
+async def test_unsaved_edit_of_a_registry_file_counts(session: Session) -> None:
+    pipeline = session.open("pipelines/pytorch_pipeline.py")
+    assert "step-conflict" in codes(await session.diagnostics(pipeline))
+    registry = session.open(BOB)
+    text = session.texts[registry].replace('"TextEmbedding"', '"TextEmbeddingBob"')
+    session.change(registry, text)
+    await session.diagnostics_until(pipeline, lambda ds: "step-conflict" not in codes(ds))
+    status = await session.status()
+    assert status["folders"][0]["conflicts"] == {}
+    # Closing without saving brings back the file on disk, and the conflict.
+    session.close(registry)
+    await session.diagnostics_until(pipeline, lambda ds: "step-conflict" in codes(ds))
+
+
+async def test_file_changed_on_disk_is_reloaded(session: Session) -> None:
+    uri = session.open("pipelines/scratch.py", 'dag.add_node("QualityGate_training")\n')
+    assert codes(await session.diagnostics(uri)) == ["unknown-step"]
+    text = (session.folder / CAROL).read_text(encoding="utf-8")
+    text = text.replace(
+        "LOCAL_STEPS = {",
+        'LOCAL_STEPS = {\n    "QualityGate": {"config_class": "QualityGateConfig",'
+        ' "sagemaker_step_type": "Processing"},',
+        1,
+    )
+    session.disk_changed(CAROL, text)
+    await session.diagnostics_until(uri, lambda ds: ds == [])
+
+
+async def test_broken_registry_file_reports_and_the_rest_keeps_working(session: Session) -> None:
+    uri = session.open(
+        "pipelines/scratch.py", 'dag.add_node("Payload")\ndag.add_node("DriftMonitoring")\n'
+    )
+    assert await session.diagnostics(uri) == []
+    session.disk_changed(CAROL, "LOCAL_STEPS = {\n    'Broken': {,\n}\n")
+
+    async def carol_has_problem() -> None:
+        while True:
+            status = await session.status()
+            if status["folders"][0]["problemCount"]:
+                return
+
+    import asyncio
+
+    await asyncio.wait_for(carol_has_problem(), 10)
+    registry = session.open(CAROL)
+    diagnostics = await session.diagnostics(registry)
+    assert "syntax-error" in codes(diagnostics)
+    syntax = next(d for d in diagnostics if d.code == "syntax-error")
+    assert syntax.range.start.line == 1
+    # carol's steps are gone, core ones still resolve, hover still works
+    pipeline = await session.diagnostics_until(uri, lambda ds: len(ds) == 1)
+    assert "DriftMonitoring" in pipeline[0].message
+    hover = await session.hover(uri, session.find(uri, "Payload", offset=1))
+    assert hover is not None
