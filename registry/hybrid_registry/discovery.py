@@ -95,6 +95,42 @@ def _key_range(text: str, key: str, in_tool_table: bool) -> SourceRange:
     return SourceRange.point(max(start - 1, 0))
 
 
+def _entry_range(text: str, key: str, entry: str, in_tool_table: bool) -> SourceRange:
+    """Where a string of a list setting is written (its content), else the key's range."""
+    key_range = _key_range(text, key, in_tool_table)
+    lines = text.splitlines()
+    for index in range(key_range.start_line, min(key_range.start_line + 200, len(lines))):
+        line = lines[index]
+        if index > key_range.start_line and re.match(r"^\s*[\[A-Za-z]", line):
+            break  # the next setting or table
+        for quote in ('"', "'"):
+            col = line.find(f"{quote}{entry}{quote}")
+            if col >= 0:
+                return SourceRange(
+                    start_line=index,
+                    start_col=col + 1,
+                    end_line=index,
+                    end_col=col + 1 + len(entry),
+                )
+    return key_range
+
+
+def _toml_error_range(error: Exception, text: str) -> SourceRange:
+    """Where a TOML error is: `lineno`/`colno` (Python 3.14+), else parsed from the message."""
+    line = getattr(error, "lineno", None)
+    col = getattr(error, "colno", None)
+    if not isinstance(line, int) or not isinstance(col, int):
+        match = re.search(r"at line (\d+), column (\d+)", str(error))
+        if match:
+            line, col = int(match.group(1)), int(match.group(2))
+        elif "end of document" in str(error):
+            lines = text.splitlines() or [""]
+            line, col = len(lines), len(lines[-1]) + 1
+        else:
+            line, col = 1, 1
+    return SourceRange.point(max(line - 1, 0), max(col - 1, 0))
+
+
 def _is_setting_of_type(value: Any, expected: type) -> bool:
     if expected is list:
         return isinstance(value, list) and all(isinstance(item, str) for item in value)
@@ -118,12 +154,10 @@ def read_config(folder: str | Path) -> tuple[RegistryConfig | None, Path | None,
             )
             continue
         except tomllib.TOMLDecodeError as exc:
-            line = getattr(exc, "lineno", 1) or 1
-            col = getattr(exc, "colno", 1) or 1
             problems.append(
                 Problem(
                     path=str(path),
-                    range=SourceRange.point(line - 1, col - 1),
+                    range=_toml_error_range(exc, text),
                     code="invalid-config",
                     message=f"Invalid TOML: {exc}; registry settings in this file are ignored",
                 )
@@ -322,7 +356,7 @@ def discover(folder: str | Path, *, use_installed_framework: bool = True) -> Reg
         layout.problems.append(
             Problem(
                 path=str(config_file),
-                range=_key_range(config_text, key, in_tool),
+                range=_entry_range(config_text, key, entry, in_tool),
                 code="invalid-config",
                 message=f"{what} '{entry}' does not exist (relative to {root})",
             )
