@@ -187,21 +187,29 @@ async function createWorkspace(
   if (!developerId) return undefined;
   if (!DEVELOPER_ID.test(developerId)) throw new Error(`Invalid developer id "${developerId}".`);
 
+  const current = await currentFolder(status);
+  const base = current?.folder.uri.fsPath;
   let target = args.path;
   if (!target) {
-    const current = await currentFolder(status);
-    const workspacesRoot = current?.registry?.workspaces[0] ? path.dirname(current.registry.workspaces[0].path) : undefined;
-    const picked = await api.showOpenDialog({
-      title: 'Create Workspace Registry (2/3): folder that holds the developer workspaces',
-      canSelectFiles: false,
-      canSelectFolders: true,
-      canSelectMany: false,
-      openLabel: 'Create Here',
-      ...(workspacesRoot ?? current?.folder.uri.fsPath ? { defaultUri: api.uriFile((workspacesRoot ?? current?.folder.uri.fsPath) as string) } : {}),
-    });
-    target = picked?.[0]?.fsPath;
+    // Suggest a sibling of the existing workspaces, relative to the folder.
+    const siblings = current?.registry?.workspaces[0] ? path.dirname(current.registry.workspaces[0].path) : undefined;
+    const suggested = siblings ? path.join(siblings, developerId) : path.join(base ?? '', 'workspaces', developerId);
+    const shown = base && isInsidePath(suggested, base) ? path.relative(base, suggested) : suggested;
+    target = (
+      await api.showInputBox({
+        title: 'Create Workspace Registry (2/3)',
+        prompt: base ? `Workspace folder (relative to ${base}, or absolute)` : 'Workspace folder (absolute path)',
+        value: shown,
+        valueSelection: [shown.length - developerId.length, shown.length],
+        validateInput: (v) => (v.trim() === '' || (!base && !path.isAbsolute(v.trim())) ? 'Enter a folder.' : undefined),
+      })
+    )?.trim();
   }
   if (!target) return undefined;
+  if (!path.isAbsolute(target)) {
+    if (!base) throw new Error(`"${target}" is relative and no folder is open.`);
+    target = path.resolve(base, target);
+  }
 
   let template = args.template;
   if (!template) {
@@ -218,11 +226,12 @@ async function createWorkspace(
 
   let file: string | undefined;
   if (server.isRunning) {
-    const res = await server.executeServerCommand<{ file?: string } | null>(CMD_CREATE_WORKSPACE, {
+    const res = await server.executeServerCommand<{ file?: string; error?: string } | null>(CMD_CREATE_WORKSPACE, {
       path: target,
       developerId,
       template,
     });
+    if (res?.error) throw new Error(res.error);
     file = res?.file;
   } else {
     file = await createWithCli(server, log, target, developerId, template);
@@ -231,6 +240,11 @@ async function createWorkspace(
   log.info(`Created workspace registry ${file}`);
   if (args.open !== false) await api.showTextDocument(api.uriFile(file));
   return file;
+}
+
+function isInsidePath(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 /** Fallback when the server is not running: `hybrid-registry init-workspace` via the interpreter. */

@@ -45,10 +45,6 @@ export function showInputBox(options: vscode.InputBoxOptions): Thenable<string |
   return vscode.window.showInputBox(options);
 }
 
-export function showOpenDialog(options: vscode.OpenDialogOptions): Thenable<vscode.Uri[] | undefined> {
-  return vscode.window.showOpenDialog(options);
-}
-
 export async function showTextDocument(uri: vscode.Uri, preview = false): Promise<void> {
   await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview });
 }
