@@ -235,25 +235,33 @@ class _ModuleReader:
         """Record module-level constants and the last assignment of each wanted name."""
         wanted_names = set(wanted)
         for statement in tree.body:
-            target: ast.expr | None = None
+            targets: list[ast.expr] = []
             value: ast.expr | None = None
-            if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
-                target, value = statement.targets[0], statement.value
+            if isinstance(statement, ast.Assign):
+                targets, value = statement.targets, statement.value
             elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
-                target, value = statement.target, statement.value
-            if not isinstance(target, ast.Name) or value is None:
-                continue
-            if target.id in wanted_names:
-                self.assignments[target.id] = value
-                continue
-            ok, constant = (
-                _quiet_literal(value, self.constants) if _is_plain_literal(value) else (False, None)
-            )
-            if ok:
-                self.constants[target.id] = constant
-            else:
-                # Rebound to something we cannot evaluate: the earlier literal no longer holds.
-                self.constants.pop(target.id, None)
+                targets, value = [statement.target], statement.value
+            elif isinstance(statement, ast.AugAssign):
+                targets = [statement.target]  # `X += ...`: X is no longer a known literal
+            for target in targets:
+                if not isinstance(target, ast.Name):
+                    for node in ast.walk(target):  # `a, b = ...`: forget what they were
+                        if isinstance(node, ast.Name):
+                            self.constants.pop(node.id, None)
+                    continue
+                if value is not None and target.id in wanted_names:
+                    self.assignments[target.id] = value
+                    continue
+                ok, constant = (
+                    _quiet_literal(value, self.constants)
+                    if value is not None and _is_plain_literal(value)
+                    else (False, None)
+                )
+                if ok:
+                    self.constants[target.id] = constant
+                else:
+                    # Rebound to something we cannot evaluate: the earlier literal is gone.
+                    self.constants.pop(target.id, None)
 
     def step_table(
         self,

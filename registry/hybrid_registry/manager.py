@@ -790,6 +790,17 @@ class UnifiedRegistryManager:
             for workspace in (*self._workspaces.values(), *self._rejected_workspaces.values()):
                 problems.extend(workspace.problems)
             problems.extend(self._override_problems())
+            for source in self._core_sources:
+                if source.kind == "interfaces" and not source.files:
+                    problems.append(
+                        Problem(
+                            path=str(source.path),
+                            severity=Severity.WARNING,
+                            code="empty-source",
+                            message=f"Core registry folder {source.path} holds no "
+                            f"*{INTERFACE_SUFFIX} files; it adds no steps",
+                        )
+                    )
             for problem in problems:
                 by_file.setdefault(problem.path, []).append(problem)
             return by_file

@@ -378,3 +378,20 @@ def test_unencodable_text_is_a_problem() -> None:
     for loader_path in ("t.yaml", "t.json"):
         assert codes(load_table(loader_path, 'A: "\ud800"').problems) == ["syntax-error"]
     assert codes(load_python_registry("m.py", "X = '\ud800'").problems) == ["syntax-error"]
+
+
+ROW_WITH = "{'S': {'sagemaker_step_type': 'P', 'description': %s}}"
+
+
+@pytest.mark.parametrize(
+    ("text", "description"),
+    [
+        ("A = B = 'x'\nSTEP_NAMES = OTHER = " + ROW_WITH % "B", "x"),
+        ("D = 'a'\nD += 'b'\nSTEP_NAMES = " + ROW_WITH % "D", None),
+        ("D = 'a'\nD, E = 1, 2\nSTEP_NAMES = " + ROW_WITH % "D", None),
+    ],
+)
+def test_constants_follow_rebinding(text: str, description: str | None) -> None:
+    load = load_python_registry("m.py", text)
+    assert load.definitions["S"].description == description
+    assert codes(load.problems) == ([] if description else ["not-a-literal"])

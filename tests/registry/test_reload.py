@@ -191,3 +191,13 @@ def test_caches_change_with_the_data_and_keep_unaffected_results(
     assert manager.get_step_definition("Train") is not train
     assert manager.create_legacy_step_names_dict()["Train"]["description"] == "v2"
     assert "Eval" not in manager.step_names()
+
+
+def test_an_empty_interface_folder_is_a_warning_until_a_file_appears(tmp_path: Path) -> None:
+    folder = tmp_path / "interfaces"
+    folder.mkdir()
+    manager = UnifiedRegistryManager(core_registry_path=folder)
+    assert [p.code for p in manager.all_problems()] == ["empty-source"]
+    added = write(folder / "a.step.yaml", INTERFACE_GOOD)
+    assert manager.reload_source(added) == {"core"}
+    assert manager.all_problems() == [] and manager.has_step("DataLoading")
