@@ -90,7 +90,13 @@ def _manager(args: argparse.Namespace) -> UnifiedRegistryManager:
         raise UsageError(f"root folder '{args.root}' does not exist")
     if not root.is_dir():
         raise UsageError(f"root '{args.root}' is not a folder")
-    return UnifiedRegistryManager.from_folder(root)
+    manager = UnifiedRegistryManager.from_folder(root)
+    if not manager.get_registry_status()[CORE_KEY]["sources"] and not manager.list_workspaces():
+        sys.stderr.write(
+            f"{PROG}: warning: no step registry found in '{args.root}' (configure "
+            "[tool.hybrid-registry] in pyproject.toml or add a .hybrid-registry.toml)\n"
+        )
+    return manager
 
 
 def _context(manager: UnifiedRegistryManager, workspace: str | None) -> str | None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import ast
 import json
 import os
+import threading
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -351,9 +353,22 @@ def _quiet_literal(node: ast.expr, constants: dict[str, Any]) -> tuple[bool, Any
         return False, None
 
 
+_PARSE_LOCK = threading.Lock()
+"""`warnings.catch_warnings` swaps process-wide state: one parse at a time does it."""
+
+
+def _parse(text: str, path: str) -> ast.Module:
+    """`ast.parse` without the compiler's warnings (e.g. invalid escape sequences) reaching
+    the process: the user's file is not ours to lint, and `-W error` would turn them into
+    exceptions."""
+    with _PARSE_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text, filename=path)
+
+
 def _parse_module(path: str, text: str, problems: list[Problem]) -> ast.Module | None:
     try:
-        return ast.parse(text, filename=path)
+        return _parse(text, path)
     except SyntaxError as exc:
         line = max((exc.lineno or 1) - 1, 0)
         col = max((exc.offset or 1) - 1, 0)

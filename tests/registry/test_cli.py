@@ -287,3 +287,12 @@ def test_console_script_never_runs_registry_code(hybrid_folder: HybridFolder) ->
             check=False,
         )
     assert not hybrid_folder.sentinel.exists()
+
+
+def test_a_folder_without_a_registry_gets_a_warning(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("hybrid_registry.discovery.FRAMEWORK_PACKAGES", ())
+    code, out, err = run(capsys, "list", "--format", "json", "--root", str(tmp_path))
+    assert (code, json.loads(out)) == (0, {})
+    assert err.startswith("hybrid-registry: warning: no step registry found")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -395,3 +396,12 @@ def test_constants_follow_rebinding(text: str, description: str | None) -> None:
     load = load_python_registry("m.py", text)
     assert load.definitions["S"].description == description
     assert codes(load.problems) == ([] if description else ["not-a-literal"])
+
+
+def test_compiler_warnings_in_user_files_are_not_raised(recwarn: pytest.WarningsRecorder) -> None:
+    text = "X = '\\['\nSTEP_NAMES = {'A': {'sagemaker_step_type': 'P', 'description': X}}\n"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load = load_python_registry("m.py", text)
+    assert load.problems == [] and load.definitions["A"].description == "\\["
+    assert len(recwarn) == 0
