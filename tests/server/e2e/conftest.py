@@ -48,6 +48,7 @@ async def client(
     settings: dict[str, Any],
 ) -> AsyncIterator[None]:
     lsp_client.set_configuration(settings, section="hybridRegistry")
+    record_client_requests(lsp_client)
     params = types.InitializeParams(
         capabilities=client_capabilities(request.param),
         workspace_folders=[types.WorkspaceFolder(uri=folder.as_uri(), name=folder.name)],
@@ -58,8 +59,26 @@ async def client(
     await lsp_client.shutdown_session()
 
 
+def record_client_requests(client: LanguageClient) -> None:
+    """Answer what a real client answers, and keep what the server sent for assertions."""
+    client.registrations = []  # type: ignore[attr-defined]
+    client.statuses = []  # type: ignore[attr-defined]
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(params: types.RegistrationParams) -> None:
+        client.registrations.extend(params.registrations)  # type: ignore[attr-defined]
+
+    @client.feature(types.CLIENT_UNREGISTER_CAPABILITY)
+    def unregister(params: types.UnregistrationParams) -> None:
+        return None
+
+    @client.feature("hybridRegistry/statusChanged")
+    def status_changed(params: Any) -> None:
+        client.statuses.append(params)  # type: ignore[attr-defined]
+
+
 @pytest.fixture()
-async def session(client: None, lsp_client: LanguageClient, folder: Path) -> Session:
-    session = Session(lsp_client, folder)
+async def session(client: LanguageClient, folder: Path) -> Session:
+    session = Session(client, folder)
     await session.wait_loaded()
     return session
