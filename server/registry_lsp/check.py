@@ -57,7 +57,7 @@ def check_paths(paths: list[Path], default_root: Path) -> list[FileFindings]:
                 continue
             document = DocumentState(uri=file.as_uri(), path=str(file))
             document.update(text, None)
-            findings = findings_for_document(folder, document)
+            findings = findings_for_document(folder, document) or []
             results.append(FileFindings(file, findings))
     # Problems of registry files that were not under the given paths still matter.
     for folder in folders.values():

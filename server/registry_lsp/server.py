@@ -14,7 +14,7 @@ import os
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import unquote, urlparse
 
 from hybrid_registry.loaders import INTERFACE_SUFFIX, read_text
@@ -40,7 +40,13 @@ from registry_lsp.render import (
 from registry_lsp.state import DocumentState, FolderState, findings_for_document
 
 log = logging.getLogger("registry_lsp.server")
-T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+PositionParams = (
+    types.DefinitionParams
+    | types.DeclarationParams
+    | types.TypeDefinitionParams
+    | types.ImplementationParams
+)
 CONFIG_FILES = ("pyproject.toml", ".hybrid-registry.toml")
 
 
@@ -411,19 +417,19 @@ class RegistryLanguageServer(LanguageServer):
         return context, line, col
 
 
-def guarded(default: Callable[[], T]) -> Callable[[Callable[..., T]], Callable[..., T]]:
+def guarded(default: Callable[[], Any]) -> Callable[[F], F]:
     """Log an exception with its traceback and answer with an empty result."""
 
-    def decorate(handler: Callable[..., T]) -> Callable[..., T]:
+    def decorate(handler: F) -> F:
         @functools.wraps(handler)
-        def wrapper(*args: Any, **kwargs: Any) -> T:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
                 return handler(*args, **kwargs)
             except Exception:
                 log.exception("%s failed", handler.__name__)
                 return default()
 
-        return wrapper
+        return cast(F, wrapper)
 
     return decorate
 
@@ -709,7 +715,7 @@ def hover(ls: RegistryLanguageServer, params: types.HoverParams) -> types.Hover 
 
 def _locations(
     ls: RegistryLanguageServer,
-    params: types.TextDocumentPositionParams,
+    params: PositionParams,
     find: Callable[..., list[Any]],
     needs_index: bool = False,
 ) -> list[types.Location]:
