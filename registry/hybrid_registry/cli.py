@@ -256,8 +256,16 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_init_workspace(args: argparse.Namespace) -> int:
     # Imported here so the other commands work while setup is unavailable or being changed.
-    from hybrid_registry.setup import WorkspaceSetupError, create_workspace_registry
+    from hybrid_registry.setup import (
+        WorkspaceSetupError,
+        create_workspace_registry,
+        validate_developer_id,
+    )
 
+    try:
+        validate_developer_id(args.developer_id)
+    except WorkspaceSetupError as exc:
+        raise UsageError(str(exc)) from None
     path = Path(args.root) / args.path  # an absolute PATH stays as it is
     try:
         created = create_workspace_registry(
@@ -266,8 +274,8 @@ def cmd_init_workspace(args: argparse.Namespace) -> int:
     except WorkspaceSetupError as exc:
         message = str(exc)
         if "already exists" in message:
-            raise CommandError(f"{message} (use --force to replace it)") from None
-        raise UsageError(message) from None
+            message = f"{message} (use --force to replace it)"
+        raise CommandError(message) from None
     _print(display_path(created))
     return EXIT_OK
 

@@ -701,13 +701,16 @@ class UnifiedRegistryManager:
     def create_legacy_step_names_dict(
         self, workspace_id: str | None = None
     ) -> dict[str, dict[str, Any]]:
-        context = self._context_id(workspace_id)
+        with self._lock:
+            context = self._context_id(workspace_id)
+            if context not in self._workspaces:
+                context = None  # an unknown id resolves like no context: share its cache
 
-        def build() -> dict[str, dict[str, Any]]:
-            definitions = self.get_all_step_definitions(context)
-            return {name: d.to_legacy_format() for name, d in definitions.items()}
+            def build() -> dict[str, dict[str, Any]]:
+                definitions = self.get_all_step_definitions(context)
+                return {name: d.to_legacy_format() for name, d in definitions.items()}
 
-        result: dict[str, dict[str, Any]] = self._cached(f"legacy:{context}", build)
+            result: dict[str, dict[str, Any]] = self._cached(f"legacy:{context}", build)
         return {
             name: {key: list(v) if isinstance(v, list) else v for key, v in row.items()}
             for name, row in result.items()

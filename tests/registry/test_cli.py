@@ -296,3 +296,12 @@ def test_a_folder_without_a_registry_gets_a_warning(
     code, out, err = run(capsys, "list", "--format", "json", "--root", str(tmp_path))
     assert (code, json.loads(out)) == (0, {})
     assert err.startswith("hybrid-registry: warning: no step registry found")
+
+
+def test_init_workspace_in_an_unwritable_place_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    blocker = write(tmp_path / "blocker", "a file where a folder should be")
+    code, out, err = run(capsys, "init-workspace", str(blocker / "ws"), "--developer-id", "x")
+    assert code == 1 and out == ""
+    assert_one_error_line(err, "Cannot")
