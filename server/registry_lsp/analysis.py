@@ -974,13 +974,20 @@ def _is_parso_op(node: Any, value: str) -> bool:
     return node.type == "operator" and node.value == value  # type: ignore[no-any-return]
 
 
-def _analyze_unit(lines: Sequence[str], headers: tuple[str, ...], names: _Names) -> _UnitResult:
-    """References and slots of one unit (its lines, relative positions)."""
+def _analyze_unit(
+    lines: Sequence[str], headers: tuple[str, ...], names: _Names, parser: str = "auto"
+) -> _UnitResult:
+    """References and slots of one unit (its lines, relative positions).
+
+    ``parser`` is "auto" (``ast``, then parso if ``ast`` rejects the unit), "ast" or "parso";
+    tests use the last two to check that both parsers agree."""
     header_lines = [indent + "if 1:" for indent in headers]
     all_lines = [*header_lines, *lines]
     source = "\n".join(all_lines) + "\n"
-    contexts = _ast_contexts(source, all_lines, len(headers), names)
-    if contexts is None:
+    contexts = None
+    if parser != "parso":
+        contexts = _ast_contexts(source, all_lines, len(headers), names)
+    if contexts is None and parser != "ast":
         contexts = _parso_contexts(source, len(headers), names)
     if not contexts:
         return _NO_RESULT

@@ -74,6 +74,7 @@ class RegistryLanguageServer(LanguageServer):
         self.startup_messages: list[str] = []
         self.parent_pid: int | None = None
         self._watched: tuple[str, ...] | None = None
+        self.disk_lines: dict[str, tuple[tuple[int, int], list[str]]] = {}
 
     # ------------------------------------------------------------------ capabilities
     def client_supports(self, *path: str) -> bool:
@@ -128,14 +129,25 @@ class RegistryLanguageServer(LanguageServer):
         return self.documents.get(uri)
 
     def lines_of(self, path: str) -> Sequence[str]:
-        """Lines of a file for position conversion: the open document, else the disk."""
-        uri = Path(path).as_uri()
+        """Lines of a file for position conversion: the open document, else the disk
+        (cached while the file's size and modification time stay the same)."""
         for document in self.documents.values():
-            if document.path == path or document.uri == uri:
+            if document.path == path:
                 return document.lines
-        problems: list[Any] = []
-        text = read_text(path, problems)
-        return split_lines(text) if text is not None else []
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return []
+        key = (stat.st_mtime_ns, stat.st_size)
+        cached = self.disk_lines.get(path)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        text = read_text(path, [])
+        lines = split_lines(text) if text is not None else []
+        if len(self.disk_lines) > 2000:
+            self.disk_lines.clear()
+        self.disk_lines[path] = (key, lines)
+        return lines
 
     # ------------------------------------------------------------------ loading
     def schedule_load(self, folder: FolderState) -> None:

@@ -18,7 +18,6 @@ from registry_lsp.constants import (
     OVERRIDES_CORE,
     STEP_CONFLICT,
     UNKNOWN_JOB_TYPE,
-    UNKNOWN_OVERRIDE,
     UNKNOWN_STEP,
 )
 from registry_lsp.features.context import (
@@ -125,18 +124,6 @@ def _definition_findings(ctx: FeatureContext, reference: StepReference) -> list[
                         "for this workspace"
                     ),
                     related=_related([core]),
-                )
-            )
-        else:
-            findings.append(
-                Finding(
-                    range=rng,
-                    severity=Severity.WARNING,
-                    code=UNKNOWN_OVERRIDE,
-                    message=(
-                        f"'{name}' is not a core step, so there is nothing to override; "
-                        "move it to LOCAL_STEPS to add a new step"
-                    ),
                 )
             )
     return findings
