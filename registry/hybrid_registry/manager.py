@@ -65,6 +65,7 @@ from hybrid_registry.models import (
 )
 from hybrid_registry.utils import (
     DEFAULT_JOB_TYPES,
+    SuggestionIndex,
     split_job_type,
     suggest,
     unknown_step_message,
@@ -148,6 +149,7 @@ class UnifiedRegistryManager:
         self._generation = 0
         self._loaded = False
         self._caches: dict[str, Any] = {}
+        self._suggestion_index: SuggestionIndex | None = None
         self._discovered_workspace_files: list[str] | None = None
         if load:
             self.load(progress)
@@ -649,10 +651,14 @@ class UnifiedRegistryManager:
     def suggestions(self, name: str, limit: int = 3) -> list[str]:
         """Close matches among all step names (and `Name_jobtype` for a misspelled base)."""
         names = self.step_names()
-        found = suggest(name, names, limit)
+        with self._lock:
+            index = self._suggestion_index
+            if index is None or (index.names is not names and index.names != names):
+                index = self._suggestion_index = SuggestionIndex(names)
+        found = index.suggest(name, limit)
         split = split_job_type(name)
         if split is not None:
-            found += [f"{base}_{split[1]}" for base in suggest(split[0], names, limit)]
+            found += [f"{base}_{split[1]}" for base in index.suggest(split[0], limit)]
         return list(dict.fromkeys(found))[:limit]
 
     def has_step(self, name: str, workspace_id: str | None = None) -> bool:

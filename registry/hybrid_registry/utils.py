@@ -87,6 +87,51 @@ def suggest(name: str, candidates: Collection[str], limit: int = 3) -> list[str]
     return [by_lower[match] for match in matches]
 
 
+def _bigrams(lowered: str) -> set[str]:
+    padded = f"^{lowered}$"
+    return {padded[i : i + 2] for i in range(len(padded) - 1)}
+
+
+class SuggestionIndex:
+    """Fast "did you mean" over many names: a bigram index picks a few dozen candidates
+    that share enough letter pairs with the query, and difflib ranks only those.
+
+    Build once per set of names (the manager keeps one while its names stay the same).
+    """
+
+    SHORTLIST = 60
+
+    def __init__(self, names: Collection[str]) -> None:
+        self.names = names
+        self._lower: dict[str, str] = {}
+        self._postings: dict[str, list[str]] = {}
+        for name in names:
+            lowered = name.lower()
+            if lowered in self._lower:
+                continue
+            self._lower[lowered] = name
+            for gram in _bigrams(lowered):
+                self._postings.setdefault(gram, []).append(lowered)
+
+    def suggest(self, name: str, limit: int = 3) -> list[str]:
+        if not name or not self._lower:
+            return []
+        lowered = name.lower()
+        grams = _bigrams(lowered)
+        counts: dict[str, int] = {}
+        for gram in grams:
+            for candidate in self._postings.get(gram, ()):
+                counts[candidate] = counts.get(candidate, 0) + 1
+        # A close match (difflib ratio >= 0.75) shares most letter pairs with the query.
+        needed = max(1, int(len(grams) * 0.4))
+        shortlist = sorted(
+            (c for c, n in counts.items() if n >= needed),
+            key=lambda c: (-counts[c], abs(len(c) - len(lowered)), c),
+        )[: self.SHORTLIST]
+        matches = difflib.get_close_matches(lowered, shortlist, n=limit, cutoff=0.75)
+        return [self._lower[match] for match in matches]
+
+
 def unknown_step_message(name: str, suggestions: list[str]) -> str:
     """`Unknown step 'X'. Did you mean 'Y'?` (or a list of options)."""
     message = f"Unknown step '{name}'."
