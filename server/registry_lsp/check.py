@@ -11,7 +11,6 @@ from typing import TextIO
 from hybrid_registry.discovery import find_config_root
 from hybrid_registry.loaders import read_text
 from hybrid_registry.models import Problem, Severity
-
 from registry_lsp.features.context import Finding
 from registry_lsp.files import iter_files
 from registry_lsp.state import DocumentState, FolderState, findings_for_document

@@ -10,9 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from hybrid_registry.discovery import RegistryLayout, discover, workspaces_under
 from hybrid_registry.models import Severity
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 DEFAULT_DEBOUNCE_MS = 150
 

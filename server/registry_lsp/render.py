@@ -11,10 +11,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from hybrid_registry.models import Location, Severity, SourceRange
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
+from hybrid_registry.models import Location, Severity, SourceRange
 from registry_lsp.constants import DIAGNOSTIC_SOURCE
 from registry_lsp.features.completion import CompletionCandidate, CompletionResult
 from registry_lsp.features.context import Finding

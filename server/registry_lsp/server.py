@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 from urllib.parse import unquote, urlparse
 
-from hybrid_registry.loaders import INTERFACE_SUFFIX, read_text
-from hybrid_registry.setup import create_workspace_registry
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
+from hybrid_registry.loaders import INTERFACE_SUFFIX, read_text
+from hybrid_registry.setup import create_workspace_registry
 from registry_lsp import __version__, constants
 from registry_lsp.config import ServerSettings, merge_settings, parse_settings
 from registry_lsp.features import completion as completion_feature

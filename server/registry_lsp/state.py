@@ -10,7 +10,6 @@ from typing import Any
 
 from hybrid_registry.manager import UnifiedRegistryManager
 from hybrid_registry.models import Problem
-
 from registry_lsp.analysis import DocumentAnalysis, DocumentAnalyzer
 from registry_lsp.config import ServerSettings, layout_for
 from registry_lsp.features.completion import NameIndex

@@ -10,8 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from hybrid_registry import UnifiedRegistryManager, __version__
 from hybrid_registry.cli import main
+
 from registry_helpers import WORKSPACE_RELPATH, HybridFolder, write
 
 PROBLEM_LINE = re.compile(

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hybrid_registry import UnifiedRegistryManager
+
 from registry_helpers import WORKSPACE_RELPATH, row, workspace_text, write, write_core_module
 
 WRITES = 120

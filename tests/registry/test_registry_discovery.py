@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from hybrid_registry import Severity, UnifiedRegistryManager
 from hybrid_registry.discovery import (
     MAX_DEPTH,
@@ -15,6 +16,7 @@ from hybrid_registry.discovery import (
     installed_framework_sources,
     read_config,
 )
+
 from registry_helpers import (
     INTERFACE_GOOD,
     WORKSPACE_RELPATH,

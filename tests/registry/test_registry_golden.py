@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from hybrid_registry import RegistryType, UnifiedRegistryManager
+
 from registry_helpers import CURSUS, requires_shared
 
 pytestmark = requires_shared

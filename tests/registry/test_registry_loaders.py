@@ -6,6 +6,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+
 from hybrid_registry.loaders import (
     load_python_registry,
     load_step_interface,
@@ -16,6 +17,7 @@ from hybrid_registry.loaders import (
     workspace_registry_file,
 )
 from hybrid_registry.models import Problem, RegistryType, Severity, SourceRange
+
 from registry_helpers import (
     CAROL_BROKEN,
     CORE_MODULE,

@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
+
 from hybrid_registry import (
     RegistryType,
     ResolutionContext,
@@ -14,6 +15,7 @@ from hybrid_registry import (
     UnifiedRegistryManager,
 )
 from hybrid_registry.discovery import discover
+
 from registry_helpers import (
     CAROL_BROKEN,
     CORE_MODULE,

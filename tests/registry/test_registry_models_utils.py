@@ -11,6 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
 from hybrid_registry import UnifiedRegistryManager
 from hybrid_registry.loaders import (
     load_python_registry,
@@ -40,9 +44,7 @@ from hybrid_registry.utils import (
     unknown_step_message,
     validate_registry_type,
 )
-from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
-from pydantic import ValidationError
+
 from registry_helpers import (
     CORE_MODULE,
     INTERFACE_GOOD,

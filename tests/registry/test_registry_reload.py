@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from hybrid_registry import UnifiedRegistryManager
+
 from registry_helpers import (
     INTERFACE_GOOD,
     WORKSPACE_RELPATH,

@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from hybrid_registry.models import StepDefinition
 from hybrid_registry.setup import (
     STEP_PACKAGES,
@@ -17,8 +20,6 @@ from hybrid_registry.setup import (
     create_workspace_structure,
     render_workspace_registry,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 REGISTRY_RELPATH = Path("src", "cursus_dev", "registry", "workspace_registry.py")
 ID_REGEX = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")

@@ -12,7 +12,6 @@ from typing import Literal
 
 from hybrid_registry.manager import UnifiedRegistryManager
 from hybrid_registry.models import SourceRange, StepDefinition
-
 from registry_lsp.features.context import FeatureContext
 
 DEFAULT_LIMIT = 200

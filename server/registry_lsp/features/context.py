@@ -13,7 +13,6 @@ from pathlib import Path
 from hybrid_registry.manager import UnifiedRegistryManager
 from hybrid_registry.models import Location, Problem, Severity, SourceRange, StepDefinition
 from hybrid_registry.utils import split_job_type
-
 from registry_lsp.analysis import DocumentAnalysis, StepReference
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")

@@ -11,7 +11,6 @@ from pathlib import Path
 from hybrid_registry.manager import UnifiedRegistryManager
 from hybrid_registry.models import RegistryType, Severity, StepDefinition
 from hybrid_registry.utils import unknown_step_message
-
 from registry_lsp.analysis import ReferenceKind, StepReference
 from registry_lsp.config import DiagnosticSettings
 from registry_lsp.constants import (

@@ -8,7 +8,6 @@ from pathlib import Path
 from hybrid_registry.manager import UnifiedRegistryManager
 from hybrid_registry.models import SourceRange, StepDefinition
 from hybrid_registry.utils import unknown_step_message
-
 from registry_lsp.features.context import (
     FeatureContext,
     display_path,

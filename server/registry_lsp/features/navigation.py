@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from hybrid_registry.models import Location, StepDefinition
-
 from registry_lsp.features.context import FeatureContext, resolve_node
 from registry_lsp.files import FolderIndex
 

@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 import pytest_lsp
-from lsp_session import Session
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+from lsp_session import Session
 
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLES = REPO / "examples"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from lsp_session import Session
 import asyncio
 
 from lsprotocol import types
+
+from lsp_session import Session
 
 BOB = "developers/bob/src/cursus_dev/registry/workspace_registry.py"
 CAROL = "developers/carol/src/cursus_dev/registry/workspace_registry.py"
@@ -82,12 +83,8 @@ async def test_broken_registry_file_reports_and_the_rest_keeps_working(session: 
     session.disk_changed(CAROL, "LOCAL_STEPS = {\n    'Broken': {,\n}\n")
 
     async def carol_has_problem() -> None:
-        while True:
-            status = await session.status()
-            if status["folders"][0]["problemCount"]:
-                return
-
-    import asyncio
+        while not (await session.status())["folders"][0]["problemCount"]:
+            await asyncio.sleep(0.05)
 
     await asyncio.wait_for(carol_has_problem(), 10)
     registry = session.open(CAROL)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from lsp_session import Session
 from lsprotocol import types
+
+from lsp_session import Session
 
 PIPELINE = "pipelines/scratch_pipeline.py"
 

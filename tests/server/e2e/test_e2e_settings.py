@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from lsp_session import Session
 from lsprotocol import types
+
+from lsp_session import Session
 
 
 @pytest.fixture()
