@@ -100,6 +100,7 @@ install_system_packages() {
   command -v g++ >/dev/null && command -v make >/dev/null || need+=(g++ make)
   if [ "${SKIP_BROWSER:-0}" != 1 ]; then
     command -v chromium >/dev/null || need+=(chromium fonts-dejavu-core)
+    dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || need+=(fonts-noto-color-emoji)
     command -v rg >/dev/null || need+=(ripgrep)
     dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
   fi

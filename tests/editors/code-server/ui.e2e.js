@@ -4,6 +4,7 @@
 // Screenshots go to $HR_SHOTS. Env: HR_URL (code-server), HR_FOLDER (the examples copy).
 'use strict';
 const fs = require('node:fs');
+const path = require('node:path');
 const { launch, stopwatch } = require('./common');
 
 const URL = process.env.HR_URL || 'http://127.0.0.1:18080';
@@ -94,27 +95,40 @@ async function runCommand(page, title) {
     await page.keyboard.press('End');
     await page.keyboard.press('Enter');
     await page.keyboard.type('dag.add_node("', { delay: 30 });
-    const suggest = page.locator('.suggest-widget .monaco-list-row', { hasText: 'XGBoostTraining' }).first();
+    const rows = page.locator('.suggest-widget.visible .monaco-list-row');
     try {
-      try { await suggest.waitFor({ timeout: 5000 }); } catch { await page.keyboard.press('Control+Space'); await suggest.waitFor({ timeout: 15000 }); }
-      await page.waitForTimeout(300);
-      const rows = await page.locator('.suggest-widget .monaco-list-row').allInnerTexts();
-      check('suggest widget lists step names inside add_node("', rows.some((r) => r.includes('XGBoostTraining')), rows.slice(0, 6).join(' | '));
+      try { await rows.first().waitFor({ timeout: 5000 }); } catch { await page.keyboard.press('Control+Space'); await rows.first().waitFor({ timeout: 15000 }); }
+      await page.waitForTimeout(500);
+      const all = await rows.allInnerTexts();
+      await page.screenshot({ path: `${SHOTS}/completion.png` });
+      // The list is virtualised: narrow it to find a given step.
+      await page.keyboard.type('XGBoostTr', { delay: 30 });
+      await page.locator('.suggest-widget.visible .monaco-list-row', { hasText: 'XGBoostTraining' }).first().waitFor({ timeout: 10000 });
+      const narrowed = await rows.allInnerTexts();
+      check('suggest widget lists step names inside add_node("',
+        all.length >= 5 && narrowed.some((r) => r.includes('XGBoostTraining')), `${all.slice(0, 4).join(' | ')} … ${narrowed.join(' | ')}`);
     } catch (e) {
       check('suggest widget lists step names inside add_node("', false, e.message.split('\n')[0]);
+      await page.screenshot({ path: `${SHOTS}/completion.png` });
     }
-    await page.screenshot({ path: `${SHOTS}/completion.png` });
     await page.keyboard.press('Escape');
     lap('completion');
     // leave the buffer as it was (never saved)
-    for (let i = 0; i < 6; i++) await page.keyboard.press('Control+z');
+    for (let i = 0; i < 8; i++) await page.keyboard.press('Control+z');
 
     // 4. the typo in pytorch_pipeline.py: an error squiggle whose hover says "Did you mean"
+    // Monaco renders only visible lines: go to the typo's line.
+    const typoFile = path.join(FOLDER, 'pipelines', 'pytorch_pipeline.py');
+    const typoLine = fs.readFileSync(typoFile, 'utf8').split('\n').findIndex((l) => l.includes('XGBoostTrainng')) + 1;
     await quickOpen(page, 'pytorch_pipeline.py');
+    await page.keyboard.press('Control+g');
+    await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 10000 });
+    await page.keyboard.type(String(typoLine));
+    await page.keyboard.press('Enter');
     try {
-      await page.waitForSelector('.squiggly-error', { timeout: 60000 });
-      await token(page, 'XGBoostTrainng_training').scrollIntoViewIfNeeded();
       const typo = token(page, 'XGBoostTrainng_training');
+      await typo.waitFor({ timeout: 15000 });
+      await page.waitForSelector('.squiggly-error', { timeout: 60000 });
       const diagHover = page.locator('.monaco-hover:not(.hidden)', { hasText: /Did you mean/i }).first();
       let text = '';
       for (let attempt = 0; attempt < 5 && !text; attempt++) {
