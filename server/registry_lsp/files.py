@@ -75,7 +75,7 @@ class FolderIndex:
     def add_file(self, path: Path, text: str) -> None:
         for match in _CLASS.finditer(text):
             line = text.count("\n", 0, match.start())
-            col = len(match.group(1)) + len("class ")
+            col = match.start(2) - match.start()
             name = match.group(2)
             rng = SourceRange(
                 start_line=line, start_col=col, end_line=line, end_col=col + len(name)

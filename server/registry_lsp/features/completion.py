@@ -146,8 +146,9 @@ def complete(
     _, job_items = _job_type_candidates(ctx, prefix, quote)
     matches = index.with_prefix(prefix)
     room = limit - len(job_items)
-    if prefix and len(matches) < room:
-        matches += index.containing(prefix, set(matches), room - len(matches))
+    if prefix and len(matches) <= room:
+        # One more than fits: an overflow of containing matches makes the list incomplete too.
+        matches += index.containing(prefix, set(matches), room - len(matches) + 1)
     is_incomplete = len(matches) > room
     matches = matches[: max(room, 0)]
     own = _own_names(manager, ctx.workspace_id)

@@ -22,15 +22,15 @@ class HoverResult:
     range: SourceRange
 
 
+_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~&=")
+"""ASCII punctuation that can start inline or block Markdown (CommonMark lets a backslash
+escape any of it): with all of it escaped, a description can open no heading, list, link,
+HTML tag or code span, even on a line of its own."""
+
+
 def _escape(text: str) -> str:
     """Escape Markdown in registry-provided text (descriptions are user data)."""
-    out = []
-    for char in text:
-        if char in "\\`*_[]<>|":
-            out.append("\\" + char)
-        else:
-            out.append(char)
-    return "".join(out)
+    return "".join("\\" + char if char in _MARKDOWN_SPECIAL else char for char in text)
 
 
 def _code(text: str) -> str:
