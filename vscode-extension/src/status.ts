@@ -198,9 +198,11 @@ export function escapeMarkdown(text: string): string {
   return text.replace(/([\\`*_{}[\]()#+!|<>])/g, '\\$1');
 }
 
-function fileLink(path: string, line?: number): string {
-  const uri = 'file://' + encodeURI(norm(path).startsWith('/') ? norm(path) : '/' + norm(path));
-  return line !== undefined && line > 0 ? `${uri}#L${line}` : uri;
+/** A path relative to the folder when it is inside it (markdown previews do not follow file: links). */
+function shortPath(p: string, folder: string): string {
+  const n = norm(p);
+  const f = norm(folder);
+  return f !== '' && n.startsWith(f + '/') ? n.slice(f.length + 1) : n;
 }
 
 /** The "Show Registry Status" document (Markdown). */
@@ -222,7 +224,7 @@ export function renderStatusMarkdown(status: RegistryStatus | undefined, state: 
     out.push(`| ${f.stepCount} | ${f.conflictCount} | ${f.problemCount} | ${f.defaultWorkspace ? code(f.defaultWorkspace) : 'none'} |`, '');
     out.push('### Sources', '');
     if (f.sources.length === 0) out.push('_none_');
-    for (const s of f.sources) out.push(`- ${code(s)}`);
+    for (const s of f.sources) out.push(`- ${code(shortPath(s, f.folder))}`);
     out.push('', '### Workspaces', '');
     if (f.workspaces.length === 0) {
       out.push('_none_');
@@ -230,7 +232,7 @@ export function renderStatusMarkdown(status: RegistryStatus | undefined, state: 
       out.push('| Workspace | Local steps | Overrides | Problems | Path |', '|---|---:|---:|---:|---|');
       for (const w of f.workspaces) {
         const mark = w.id === f.defaultWorkspace ? ' (default)' : '';
-        out.push(`| ${code(w.id)}${mark} | ${w.localSteps} | ${w.overrides} | ${w.problems} | [${escapeMarkdown(w.path)}](${fileLink(w.path)}) |`);
+        out.push(`| ${code(w.id)}${mark} | ${w.localSteps} | ${w.overrides} | ${w.problems} | ${code(shortPath(w.path, f.folder))} |`);
       }
     }
     out.push('', '### Conflicts', '');
@@ -242,7 +244,7 @@ export function renderStatusMarkdown(status: RegistryStatus | undefined, state: 
     out.push('', '### Problems', '');
     if (f.problems.length === 0) out.push('_none_');
     for (const p of f.problems) {
-      out.push(`- **${escapeMarkdown(p.severity || 'problem')}** ${code(p.code)} [${escapeMarkdown(p.path)}:${p.line}:${p.col}](${fileLink(p.path, p.line)}): ${escapeMarkdown(p.message)}`);
+      out.push(`- **${escapeMarkdown(p.severity || 'problem')}** ${code(p.code)} ${code(`${shortPath(p.path, f.folder)}:${p.line}:${p.col}`)}: ${escapeMarkdown(p.message)}`);
     }
     out.push('');
   }

@@ -71,7 +71,8 @@ describe('renderStatusMarkdown', () => {
     assert.match(md, /\| 42 \| 2 \| 0 \| `alice` \|/);
     assert.match(md, /`alice` \(default\) \| 3 \| 1 \| 0 \|/);
     assert.match(md, /- `FeatureSelection`: `alice`, `bob`/);
-    assert.match(md, /`\/repo\/examples\/src\/core\/registry.py`/);
+    assert.match(md, /- `src\/core\/registry.py`/);
+    assert.match(md, /`alice` \(default\) \| 3 \| 1 \| 0 \| `workspaces\/alice` \|/);
   });
 
   it('explains an empty or stopped state', () => {
