@@ -8,12 +8,12 @@ reported and ignored. Nothing here raises for user input.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hybrid_registry.discovery import RegistryLayout, discover, workspaces_under
-from hybrid_registry.models import Severity
+from hybrid_registry.models import Problem, Severity
 
 DEFAULT_DEBOUNCE_MS = 150
 
@@ -140,15 +140,24 @@ def _parse_diagnostics(raw: Any) -> tuple[DiagnosticSettings, list[str]]:
     return DiagnosticSettings.model_validate(values), messages
 
 
-def merge_settings(base: ServerSettings, folder: ServerSettings | None) -> ServerSettings:
-    """Folder-scoped settings (workspace/configuration) win over initializationOptions."""
+Settings = TypeVar("Settings", ServerSettings, DiagnosticSettings)
+
+
+def merge_settings(base: Settings, folder: Settings | None) -> Settings:
+    """Folder-scoped settings (workspace/configuration) win over initializationOptions.
+
+    Every key the folder's answer gives wins, key by key inside `diagnostics`, even when it
+    clears a value (`null`, `[]`): a client that clears a setting after startup must not get
+    the stale initializationOptions value back. Keys it does not give keep the base value.
+    """
     if folder is None:
         return base
-    updates = {
-        name: getattr(folder, name)
-        for name in folder.model_fields_set
-        if getattr(folder, name) is not None
-    }
+    updates: dict[str, Any] = {}
+    for name in folder.model_fields_set:
+        value = getattr(folder, name)
+        if isinstance(value, DiagnosticSettings):
+            value = merge_settings(getattr(base, name), value)
+        updates[name] = value
     return base.model_copy(update=updates)
 
 
@@ -172,7 +181,11 @@ def layout_for(root: Path, settings: ServerSettings) -> RegistryLayout:
                 layout.workspace_roots.append(path)
                 layout.workspace_files.extend(workspaces_under(path))
             else:
-                layout.problems.append(_setting_problem(root, "workspaces", entry))
+                layout.problems.append(
+                    _setting_problem(root, "workspaces", entry, "is not a folder")
+                    if path.exists()
+                    else _setting_problem(root, "workspaces", entry)
+                )
     if settings.default_workspace is not None:
         layout.config = layout.config.model_copy(
             update={"default_workspace": settings.default_workspace}
@@ -185,11 +198,9 @@ def layout_for(root: Path, settings: ServerSettings) -> RegistryLayout:
     return layout
 
 
-def _setting_problem(root: Path, key: str, entry: str) -> Any:
-    from hybrid_registry.models import Problem
-
+def _setting_problem(root: Path, key: str, entry: str, what: str = "does not exist") -> Problem:
     return Problem(
         path=str(root),
         code="invalid-config",
-        message=f"Setting hybridRegistry.{key}: '{entry}' does not exist (relative to {root})",
+        message=f"Setting hybridRegistry.{key}: '{entry}' {what} (relative to {root})",
     )

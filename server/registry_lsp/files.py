@@ -18,8 +18,11 @@ from hybrid_registry.models import Location, SourceRange
 
 MAX_DEPTH = 12
 MAX_FILES = 20_000
-_CLASS = re.compile(r"^([ \t]*)class[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
-_NODE_NAME = re.compile(r"[\"']([A-Za-z][A-Za-z0-9]*)_([a-z]+)[\"']")
+_CLASS = re.compile(r"^([ \t]*)class[ \t]+([^\W\d]\w*)", re.MULTILINE)
+"""A class statement; the name is any Python identifier (Unicode letters too)."""
+_NODE_NAME = re.compile(r"[\"']([A-Z][A-Za-z0-9]*)_([a-z]+)[\"']")
+"""A node name `StepName_jobtype` in a string literal: step names are CamelCase, so
+snake_case strings (`"file_name"`, `"user_id"`) contribute no job types."""
 
 
 def iter_files(root: Path, suffixes: tuple[str, ...], max_files: int = MAX_FILES) -> Iterator[Path]:
