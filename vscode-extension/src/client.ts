@@ -41,6 +41,7 @@ import {
   type Interpreter,
   type PythonExtensionApi,
 } from './python';
+import { NotebookCellDiagnostics } from './notebook';
 import { RestartCoalescer } from './restart';
 import { resolveSettings, type ExtensionSettings } from './settings';
 import { parseStatus, type RegistryStatus, type ServerState } from './status';
@@ -240,6 +241,10 @@ export class ServerManager implements api.Disposable {
       }),
     );
     this.applyTrace();
+    if (client.initializeResult?.capabilities.diagnosticProvider) {
+      const cells = new NotebookCellDiagnostics(client, (d) => api.matchesDocument(DOCUMENT_SELECTOR, d), this.log);
+      this.clientDisposables.push(cells, this.onDidChangeStatus(() => cells.refreshAll()));
+    }
     if (client.isRunning()) this.setState({ kind: 'running' });
   }
 

@@ -134,3 +134,27 @@ export function newEventEmitter<T>(): vscode.EventEmitter<T> {
 export const LogLevel = vscode.LogLevel;
 export const MarkdownString = vscode.MarkdownString;
 export const ThemeColor = vscode.ThemeColor;
+
+// ---- documents and diagnostics -------------------------------------------------------------------
+
+export type { Diagnostic, DiagnosticCollection, TextDocument } from 'vscode';
+
+export function textDocuments(): readonly vscode.TextDocument[] {
+  return vscode.workspace.textDocuments;
+}
+
+export function onDidOpenTextDocument(listener: (d: vscode.TextDocument) => void): vscode.Disposable {
+  return vscode.workspace.onDidOpenTextDocument(listener);
+}
+
+export function onDidChangeTextDocument(listener: (d: vscode.TextDocument) => void): vscode.Disposable {
+  return vscode.workspace.onDidChangeTextDocument((e) => listener(e.document));
+}
+
+export function onDidCloseTextDocument(listener: (d: vscode.TextDocument) => void): vscode.Disposable {
+  return vscode.workspace.onDidCloseTextDocument(listener);
+}
+
+export function createDiagnosticCollection(name: string): vscode.DiagnosticCollection {
+  return vscode.languages.createDiagnosticCollection(name);
+}

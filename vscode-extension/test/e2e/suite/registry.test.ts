@@ -131,6 +131,34 @@ suite('Hybrid Registry extension (code-server extension host)', () => {
     assert.equal(doc.getText(diag.range).replace(/["']/g, ''), 'XGBoostTrainng_training');
   });
 
+  test('untitled Python documents get step-name completion', async () => {
+    const doc = await vscode.workspace.openTextDocument({ language: 'python', content: 'dag.add_node("")\n' });
+    await vscode.window.showTextDocument(doc);
+    const names = await until('completion in an untitled file', async () => {
+      const l = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(0, 14), '"');
+      const n = labels(l);
+      return n.includes('XGBoostTraining') ? n : undefined;
+    });
+    assert.ok(names.includes('TabularPreprocessing'));
+  });
+
+  test('Python cells of a Jupyter notebook get completion and diagnostics', async () => {
+    const data = new vscode.NotebookData([
+      new vscode.NotebookCellData(vscode.NotebookCellKind.Code, 'dag.add_node("")\ndag.add_node("XGBoostTrainng")\n', 'python'),
+    ]);
+    const nb = await vscode.workspace.openNotebookDocument('jupyter-notebook', data);
+    await vscode.window.showNotebookDocument(nb);
+    const cell = nb.cellAt(0).document;
+    assert.equal(cell.uri.scheme, 'vscode-notebook-cell');
+    await until('completion in a notebook cell', async () => {
+      const l = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', cell.uri, new vscode.Position(0, 14), '"');
+      return labels(l).includes('XGBoostTraining') || undefined;
+    });
+    await until('a diagnostic in the notebook cell', () =>
+      vscode.languages.getDiagnostics(cell.uri).find((d) => d.message.includes('XGBoostTrainng')),
+    );
+  });
+
   test('Show Registry Status renders the status document', async () => {
     const md = await vscode.commands.executeCommand<string>('hybridRegistry.showStatus');
     assert.match(md, /# Hybrid Registry status/);
