@@ -52,6 +52,7 @@ STATUS_COMMAND = "hybridRegistry.status"
 REQUEST_TIMEOUT = 60.0
 LOAD_TIMEOUT = 300.0
 WARMUP = 5
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 CAPABILITIES: dict[str, Any] = {
     "general": {"positionEncodings": ["utf-16"]},
@@ -147,7 +148,7 @@ class LspClient:
     last_status: dict[str, Any] | None = None
 
     async def start(self) -> None:
-        self._log = open(self.log_path, "ab")
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in close()
         self.spawned_at = time.perf_counter()
         self.process = await asyncio.create_subprocess_exec(
             *self.argv,
@@ -260,6 +261,12 @@ class LspClient:
         future: asyncio.Future[Published] = asyncio.get_running_loop().create_future()
         self._waiters.append((uri, predicate, future))
         return future
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server so far (robust to other load on the machine)."""
+        with open(f"/proc/{self.pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
     def memory(self) -> dict[str, int]:
         """VmHWM (peak RSS) and VmRSS in bytes, from /proc."""
@@ -427,8 +434,10 @@ async def wait_loaded(client: LspClient, timeout: float = LOAD_TIMEOUT) -> dict[
             "workspace/executeCommand", {"command": STATUS_COMMAND, "arguments": []}
         )
         folders = (status or {}).get("folders") or []
-        if folders and not any(f.get("loading") for f in folders) and all(
-            f.get("stepCount") or f.get("error") for f in folders
+        if (
+            folders
+            and not any(f.get("loading") for f in folders)
+            and all(f.get("stepCount") or f.get("error") for f in folders)
         ):
             return status
         if time.perf_counter() > deadline:
@@ -526,10 +535,12 @@ async def _run(plan: Plan, root: Path, manifest: dict[str, Any], temp: Path) -> 
         }
         floor_client.notify("textDocument/didOpen", opened)
         first = client.expect_diagnostics(pipeline_uri, lambda p: True)
+        cpu_before = client.cpu_seconds()
         sent = time.perf_counter()
         client.notify("textDocument/didOpen", opened)
         published = await asyncio.wait_for(first, REQUEST_TIMEOUT)
         results["first_diagnostics_ms"] = (published.received - sent) * 1000
+        results["first_diagnostics_server_cpu_ms"] = (client.cpu_seconds() - cpu_before) * 1000
         results["first_diagnostics_count"] = len(published.diagnostics)
         counts: dict[str, int] = {}
         for d in published.diagnostics:
@@ -590,6 +601,7 @@ async def _run(plan: Plan, root: Path, manifest: dict[str, Any], temp: Path) -> 
             ),
         }
         timings: dict[str, list[float]] = {kind: [] for kind in kinds}
+        cpu: dict[str, float] = {kind: 0.0 for kind in kinds}
         sizes: dict[str, list[int]] = {kind: [] for kind in kinds if "completion" in kind}
         empty: dict[str, int] = {kind: 0 for kind in kinds}
         cold: dict[str, float] = {}
@@ -598,12 +610,15 @@ async def _run(plan: Plan, root: Path, manifest: dict[str, Any], temp: Path) -> 
                 params = {"textDocument": doc, "position": where(i)}
                 if method == "textDocument/completion":
                     params["context"] = {"triggerKind": 1}
+                cpu_before = target.cpu_seconds()
                 result, elapsed = await target.request(method, params)
+                cpu_spent = target.cpu_seconds() - cpu_before
                 if i == -WARMUP:
                     cold[kind] = elapsed * 1000
                 if i < 0:
                     continue
                 timings[kind].append(elapsed)
+                cpu[kind] += cpu_spent
                 if not result:
                     empty[kind] += 1
                 if kind in sizes:
@@ -613,12 +628,14 @@ async def _run(plan: Plan, root: Path, manifest: dict[str, Any], temp: Path) -> 
             results[kind] = summary(values)
             results[kind]["empty_answers"] = empty[kind]
             results[kind]["first_request_ms"] = cold[kind]
+            results[kind]["server_cpu_ms_mean"] = cpu[kind] * 1000 / max(len(values), 1)
             if kind in sizes:
                 results[kind]["items_median"] = statistics.median(sizes[kind])
 
         # -- didChange -> refreshed diagnostics (a name mistyped, then restored)
         edit_lines = [lit for lit in literals if lit.line != probe_line][: max(plan.edits, 1)]
         edit_times = []
+        cpu_before = client.cpu_seconds()
         for n in range(plan.edits):
             target_literal = edit_lines[n % len(edit_lines)]
             typo = target_literal.value + "Zq"
@@ -653,6 +670,10 @@ async def _run(plan: Plan, root: Path, manifest: dict[str, Any], temp: Path) -> 
                 if has_unknown(published, line, typo) != expect_unknown:
                     raise ServerFailure(f"diagnostics after the edit of line {line} are wrong")
         results["diagnostics_after_edit"] = summary(edit_times) if edit_times else None
+        if edit_times:
+            results["diagnostics_after_edit"]["server_cpu_ms_mean"] = (
+                (client.cpu_seconds() - cpu_before) * 1000 / len(edit_times)
+            )
         results["debounce_ms"] = plan.debounce_ms
 
         # -- reload: a workspace registry file changes on disk
@@ -660,6 +681,7 @@ async def _run(plan: Plan, root: Path, manifest: dict[str, Any], temp: Path) -> 
         original = registry_file.read_text(encoding="utf-8")
         changed = with_probe(original, probe)
         reload_times: dict[str, list[float]] = {"add": [], "remove": []}
+        cpu_before = client.cpu_seconds()
         try:
             for _ in range(plan.reloads):
                 for direction, content in (("add", changed), ("remove", original)):
@@ -680,6 +702,10 @@ async def _run(plan: Plan, root: Path, manifest: dict[str, Any], temp: Path) -> 
             registry_file.write_text(original, encoding="utf-8")
         all_reloads = reload_times["add"] + reload_times["remove"]
         results["reload"] = summary(all_reloads) if all_reloads else None
+        if all_reloads:
+            results["reload"]["server_cpu_ms_mean"] = (
+                (client.cpu_seconds() - cpu_before) * 1000 / len(all_reloads)
+            )
         for direction, values in reload_times.items():
             if values:
                 results[f"reload_{direction}"] = summary(values)
@@ -787,7 +813,11 @@ def markdown(rows: list[dict[str, Any]], r: dict[str, Any]) -> str:
             f"| {t['measure']} | {fmt(t['value'], t['unit'])} | {fmt(t['limit'], t['unit'])} "
             f"| {t['rule']} | {'PASS' if t['pass'] else 'FAIL'} |"
         )
-    out += ["", "| distribution (ms) | p50 | p95 | p99 | max | n |", "|---|---|---|---|---|---|"]
+    out += [
+        "",
+        "| distribution (ms) | p50 | p95 | p99 | max | n | server CPU/op |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for kind in (
         "floor_hover",
         "floor_completion",
@@ -803,16 +833,21 @@ def markdown(rows: list[dict[str, Any]], r: dict[str, Any]) -> str:
         "startup",
     ):
         s = r.get(kind)
+        if kind.startswith("reload_") and r.get("reload"):
+            cpu_ms = r["reload"].get("server_cpu_ms_mean")
+        else:
+            cpu_ms = s.get("server_cpu_ms_mean") if s else None
         if s:
             out.append(
                 f"| {kind} | {s['p50']:.2f} | {s['p95']:.2f} | {s['p99']:.2f} | {s['max']:.2f} "
-                f"| {s['n']} |"
+                f"| {s['n']} | {'' if cpu_ms is None else f'{cpu_ms:.2f}'} |"
             )
     out += [
         "",
         f"Registry load in the server (`initialized` -> status `loading: false`): "
         f"{r['server_registry_load_ms']:.0f} ms; {r['registry']}.",
-        f"First diagnostics: {r['first_diagnostics_count']} ({r['diagnostic_codes']}). "
+        f"First diagnostics: {r['first_diagnostics_count']} ({r['diagnostic_codes']}), "
+        f"server CPU {r['first_diagnostics_server_cpu_ms']:.0f} ms. "
         f"Completion items (median): "
         + ", ".join(
             f"{k} {r[k]['items_median']:.0f}"

@@ -38,25 +38,31 @@ JOB_TYPES = ("training", "calibration", "validation", "testing")
 SAGEMAKER_TYPES = ("Processing", "Training", "CreateModel", "Transform", "Lambda", "RegisterModel")
 FRAMEWORKS = ("xgboost", "pytorch", "sklearn", "pandas", "lightgbm", "spark")
 
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
 # Names are built from three word lists (50 x 40 x 25 = 50,000 combinations) so prefixes of one
 # and three characters select realistic, uneven slices of the registry.
-FIRST = (
+FIRST = _words(
     "Active Batch Bedrock Calibrated Cradle Currency Data Dummy Embedding Feature Gradient "
-    "Hyper Image Incremental Joint Kafka Label LightGbm Missing Model Nightly Online Payload "
-    "Pytorch Quantile Risk Redshift Sample Semantic Spark Stratified Tabular Text Threshold "
-    "Uplift Vector Weighted Xgboost Yearly Zonal Athena Bert Cohort Delta Entity Fraud Graph "
-    "Holdout Index Json"
-).split()
-MIDDLE = (
-    "Ab Bias Bucket Category Cluster Config Cross Daily Drift Edge Event Field Filter Forecast "
-    "Gate Geo Join Key Lag Mapping Merge Metric Prompt Query Rank Rule Score Segment Shard "
-    "Signal Slice Split Stream Table Token Trend User Window Zone Vocab"
-).split()
-LAST = (
-    "Loading Preprocessing Training Evaluation Inference Calibration Packaging Registration "
-    "Transform Upload Validation Sampling Imputation Conversion Selection Aggregation "
-    "Encoding Scoring Export Monitoring Labeling Splitting Tuning Deployment Reporting"
-).split()
+    "Hyper Image Incremental Joint Kafka Label LightGbm Missing Model Nightly Online "
+    "Payload Pytorch Quantile Risk Redshift Sample Semantic Spark Stratified Tabular Text "
+    "Threshold Uplift Vector Weighted Xgboost Yearly Zonal Athena Bert Cohort Delta Entity "
+    "Fraud Graph Holdout Index Json"
+)
+MIDDLE = _words(
+    "Ab Bias Bucket Category Cluster Config Cross Daily Drift Edge Event Field Filter "
+    "Forecast Gate Geo Join Key Lag Mapping Merge Metric Prompt Query Rank Rule Score "
+    "Segment Shard Signal Slice Split Stream Table Token Trend User Window Zone Vocab"
+)
+LAST = _words(
+    "Loading Preprocessing Training Evaluation Inference Calibration Packaging "
+    "Registration Transform Upload Validation Sampling Imputation Conversion Selection "
+    "Aggregation Encoding Scoring Export Monitoring Labeling Splitting Tuning Deployment "
+    "Reporting"
+)
 NON_ASCII_NOTES = ("é 🎉", "naïve café ☕", "東京 データ", "e\u0301tape 🎯", "Ωmega ✨")
 RELOAD_PROBE = "BenchReloadProbe"
 """A name no workload defines: the pipeline uses it, `bench_*` scripts add it to a workspace."""
@@ -216,7 +222,9 @@ def _workspaces(rng: random.Random, core: list[str], local_pool: list[str]) -> l
         Workspace(
             id=f"dev{i}",
             local=local[i],
-            overrides=override_names[i * OVERRIDES_PER_WORKSPACE : (i + 1) * OVERRIDES_PER_WORKSPACE],
+            overrides=override_names[
+                i * OVERRIDES_PER_WORKSPACE : (i + 1) * OVERRIDES_PER_WORKSPACE
+            ],
         )
         for i in range(WORKSPACES)
     ]
@@ -341,9 +349,7 @@ def generate_large(out: Path, seed: int, variant: str) -> dict[str, object]:
 
 def generate_small(out: Path) -> dict[str, object]:
     shutil.copytree(EXAMPLES, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
-    files = sorted(
-        p.relative_to(out).as_posix() for p in out.rglob("workspace_registry.py")
-    )
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("workspace_registry.py"))
     pipeline = out / "pipelines" / "xgboost_pipeline.py"
     return {
         "core": "pipeline_registry/step_names.py",
@@ -360,10 +366,7 @@ def generate(size: str, out: Path, seed: int = 5, variant: str = "python") -> di
     if out.exists() and any(out.iterdir()):
         raise SystemExit(f"generate.py: {out} is not empty")
     out.mkdir(parents=True, exist_ok=True)
-    if size == "large":
-        details = generate_large(out, seed, variant)
-    else:
-        details = generate_small(out)
+    details = generate_large(out, seed, variant) if size == "large" else generate_small(out)
     manifest = {
         "format": FORMAT_VERSION,
         "size": size,
