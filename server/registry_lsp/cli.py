@@ -57,14 +57,21 @@ def main(argv: list[str] | None = None) -> int:
             return _fail(f"--root {args.root} is not a folder")
         return report(check_paths(paths, root.resolve()), args.format, sys.stdout)
 
+    host, _, port = (args.tcp or "").rpartition(":")
+    if args.tcp and not (port.isdigit() and int(port) < 65536):
+        return _fail(f"--tcp expects HOST:PORT, not {args.tcp!r}")
+
     from registry_lsp.logs import configure
+
+    try:
+        log_handler = configure(args.verbose, args.log_file)
+    except OSError as error:
+        return _fail(f"cannot write the log file {args.log_file}: {error.strerror or error}")
+
     from registry_lsp.server import server
 
-    server.log_handler = configure(args.verbose, args.log_file)
+    server.log_handler = log_handler
     if args.tcp:
-        host, _, port = args.tcp.rpartition(":")
-        if not port.isdigit():
-            return _fail(f"--tcp expects HOST:PORT, not {args.tcp!r}")
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
         server.start_io()
