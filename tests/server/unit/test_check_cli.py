@@ -106,14 +106,10 @@ def test_check_from_the_parent_folder_prints_paths_from_there(
     assert any(line.startswith(f"examples/{TYPO}{TYPO_MESSAGE}") for line in lines)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hybrid_registry.utils.SuggestionIndex (acb2fc0) dropped suggest()'s length filter: "
-    "the typo now also suggests the bare 'XGBoostTraining', unlike the README's sample output",
-)
 def test_check_suggests_exactly_the_readme_name(
     examples: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Only the node name with its job type, not also the bare step name."""
     monkeypatch.chdir(examples)
     _, lines, _ = run(["check", "pipelines"], capsys)
     assert (
@@ -161,7 +157,12 @@ def test_check_json_format(
     conflict = next(r for r in records if r["code"] == "step-conflict" and "/alice/" in r["path"])
     bob = (examples / "developers" / "bob" / WORKSPACE).resolve()
     assert conflict["related"] == [
-        {"location": f"{bob}:16:6", "message": "'TextEmbedding' defined here (workspace bob_ml)"}
+        {
+            "path": str(bob),
+            "line": 16,
+            "column": 6,
+            "message": "'TextEmbedding' defined here (workspace bob_ml)",
+        }
     ]
     assert sorted({r["severity"] for r in records}) == ["error", "hint", "warning"]
 

@@ -459,8 +459,9 @@ def test_unknown_step_with_a_job_type_suggests_the_node_name(
     text = 'dag.add_node("XGBoostTrainng_training")\n'
     (finding,) = document_findings(ctx(manager, text))
     assert finding.code == "unknown-step"
-    assert finding.message.startswith("Unknown step 'XGBoostTrainng_training'. Did you mean ")
-    assert "'XGBoostTraining_training'" in finding.message
+    assert finding.message == (
+        "Unknown step 'XGBoostTrainng_training'. Did you mean 'XGBoostTraining_training'?"
+    )
     assert finding.range == SourceRange(start_line=0, start_col=14, end_line=0, end_col=37)
 
 
