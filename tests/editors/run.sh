@@ -54,12 +54,12 @@ kill_group() {
   kill -KILL -- "-$pg" 2>/dev/null || true
 }
 
-# in_group COMMAND...: runs a command in a new session/process group, waits for it, then ends
-# whatever it left behind (a language server, Chromium helpers).
+# in_group COMMAND...: runs a command in a new session/process group, waits for it (a `wait` that
+# a signal interrupts), then ends whatever it left behind (a language server, Chromium helpers).
 in_group() {
-  setsid "$@" &
+  setsid "$@" < /dev/null &
   local pid=$! rc
-  PGIDS+=("$pid")
+  echo "$pid" >> "$RUN/pgids" # also seen by cleanup when we run in a subshell
   wait "$pid"; rc=$?
   kill_group "$pid"
   return $rc
@@ -67,21 +67,19 @@ in_group() {
 
 cleanup() {
   local pg
-  for pg in "${PGIDS[@]}"; do kill_group "$pg"; done
+  for pg in "${PGIDS[@]}" $(cat "$RUN/pgids" 2>/dev/null); do kill_group "$pg"; done
   cp -f "$RUN"/*.log "$LOGS"/ 2>/dev/null || true
   rm -rf "$RUN"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# editor_env: HOME, XDG_* and TMPDIR inside the run folder, so editors never touch the real home.
-editor_env() {
-  export HOME="$RUN/home" TMPDIR="$RUN/tmp"
-  export XDG_CONFIG_HOME="$HOME/.config" XDG_DATA_HOME="$HOME/.local/share" \
-    XDG_CACHE_HOME="$HOME/.cache" XDG_STATE_HOME="$HOME/.local/state" XDG_RUNTIME_DIR="$RUN/xdg-runtime"
-  mkdir -p "$HOME" "$TMPDIR" "$XDG_RUNTIME_DIR"
-  chmod 700 "$XDG_RUNTIME_DIR"
-}
+# EDITOR_ENV: HOME, XDG_* and TMPDIR inside the run folder, so editors never touch the real home.
+# Used as `env "${EDITOR_ENV[@]}" command` (no subshells, so signals reach us while we wait).
+EDITOR_ENV=(HOME="$RUN/home" TMPDIR="$RUN/tmp" XDG_CONFIG_HOME="$RUN/home/.config"
+  XDG_DATA_HOME="$RUN/home/.local/share" XDG_CACHE_HOME="$RUN/home/.cache"
+  XDG_STATE_HOME="$RUN/home/.local/state" XDG_RUNTIME_DIR="$RUN/xdg-runtime")
+mkdir -p "$RUN/home" "$RUN/tmp" "$RUN/xdg-runtime" && chmod 700 "$RUN/xdg-runtime"
 
 # copy_examples NAME: a fresh copy of examples/ (tests may edit or add files).
 copy_examples() {
@@ -154,8 +152,8 @@ install_code_server() {
     done
   done
   echo '{"private": true}' > "$dir/package.json"
-  ( cd "$dir" && TMPDIR="$CACHE/tmp" npm_config_unsafe_perm=true npm_config_yes=true npm_config_nodedir=/usr \
-      npm install --no-save --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION" ) \
+  in_group env -C "$dir" TMPDIR="$CACHE/tmp" npm_config_unsafe_perm=true npm_config_yes=true npm_config_nodedir=/usr \
+      npm install --no-save --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION" \
     > "$RUN/code-server-install.log" 2>&1 || { tail -30 "$RUN/code-server-install.log"; return 1; }
   touch "$dir/.installed"
   echo "installed: $CODE_SERVER"
@@ -166,9 +164,9 @@ install_code_server() {
 neovim_e2e() {
   local ws out="$RUN/nvim-result.txt" rc
   ws="$(copy_examples nvim)"
-  ( editor_env; cd "$ws" && HR_OUT="$out" HR_ROOT="$ws" HR_SERVER_CMD="$PYTHON -m registry_lsp" \
-      in_group timeout 120 nvim --headless -i NONE -u "$HERE/neovim/init.lua" pipelines/xgboost_pipeline.py \
-      > "$RUN/nvim.log" 2>&1 )
+  in_group env -C "$ws" "${EDITOR_ENV[@]}" HR_OUT="$out" HR_ROOT="$ws" HR_SERVER_CMD="$PYTHON -m registry_lsp" \
+    timeout 120 nvim --headless -i NONE -u "$HERE/neovim/init.lua" pipelines/xgboost_pipeline.py \
+    > "$RUN/nvim.log" 2>&1
   rc=$?
   [ -f "$out" ] || { echo "no result file (nvim exit $rc)"; cat "$RUN/nvim.log"; return 1; }
   cut -c1-300 "$out"
@@ -210,16 +208,14 @@ start_code_server() {
   "files.hotExit": "off"
 }
 JSON
-  ( editor_env
-    "$CODE_SERVER" --user-data-dir "$state/user-data" --extensions-dir "$state/extensions" \
-      --install-extension "$EXT/build/hybrid-registry-lsp.vsix" --force ) > "$RUN/code-server-install-ext.log" 2>&1 \
+  in_group env "${EDITOR_ENV[@]}" "$CODE_SERVER" --user-data-dir "$state/user-data" --extensions-dir "$state/extensions" \
+      --install-extension "$EXT/build/hybrid-registry-lsp.vsix" --force > "$RUN/code-server-install-ext.log" 2>&1 \
     || { cat "$RUN/code-server-install-ext.log"; return 1; }
   # Variables the extension host (and so the mocha suite) needs must be set on code-server itself.
-  ( editor_env
-    export HR_TEST_RESULT="$RUN/exthost-result.json"
-    exec setsid "$CODE_SERVER" --bind-addr "127.0.0.1:$port" --auth none --disable-telemetry \
+  setsid env "${EDITOR_ENV[@]}" HR_TEST_RESULT="$RUN/exthost-result.json" \
+    "$CODE_SERVER" --bind-addr "127.0.0.1:$port" --auth none --disable-telemetry \
       --disable-update-check --disable-workspace-trust --disable-getting-started-override \
-      --user-data-dir "$state/user-data" --extensions-dir "$state/extensions" ) > "$RUN/code-server.log" 2>&1 < /dev/null &
+      --user-data-dir "$state/user-data" --extensions-dir "$state/extensions" > "$RUN/code-server.log" 2>&1 < /dev/null &
   CS_PGID=$!
   PGIDS+=("$CS_PGID")
   for i in $(seq 1 120); do
@@ -233,15 +229,15 @@ JSON
 code_server_ui_e2e() {
   local ws
   ws="$(copy_examples ui)"
-  ( editor_env; HR_URL="$CS_URL" HR_FOLDER="$ws" HR_SHOTS="$SHOTS" HR_EXT_DIR="$EXT" HR_RUN_DIR="$RUN" \
-      in_group timeout 300 node "$HERE/code-server/ui.e2e.js" )
+  in_group env "${EDITOR_ENV[@]}" HR_URL="$CS_URL" HR_FOLDER="$ws" HR_SHOTS="$SHOTS" HR_EXT_DIR="$EXT" \
+    HR_RUN_DIR="$RUN" timeout 300 node "$HERE/code-server/ui.e2e.js"
 }
 
 code_server_exthost_tests() {
   local ws
   ws="$(copy_examples ext)"
-  ( editor_env; HR_URL="$CS_URL" HR_FOLDER="$ws" HR_SHOTS="$SHOTS" HR_EXT_DIR="$EXT" HR_RUN_DIR="$RUN" \
-      HR_TEST_RESULT="$RUN/exthost-result.json" in_group timeout 300 node "$HERE/code-server/exttest.js" )
+  in_group env "${EDITOR_ENV[@]}" HR_URL="$CS_URL" HR_FOLDER="$ws" HR_SHOTS="$SHOTS" HR_EXT_DIR="$EXT" \
+    HR_RUN_DIR="$RUN" HR_TEST_RESULT="$RUN/exthost-result.json" timeout 300 node "$HERE/code-server/exttest.js"
 }
 
 # ---- main ----------------------------------------------------------------------------------------
@@ -276,5 +272,5 @@ echo
 echo "== editor tests summary ($(( $(date +%s) - T_START ))s)"
 for s in "${PASSED[@]}"; do echo "  pass  $s"; done
 for s in "${FAILED[@]}"; do echo "  FAIL  $s"; done
-echo "editor tests: ${#PASSED[@]} passed, ${#FAILED[@]} failed"
+echo "editors: ${#PASSED[@]} passed, ${#FAILED[@]} failed"
 [ ${#FAILED[@]} = 0 ]
