@@ -274,7 +274,7 @@ def cmd_init_workspace(args: argparse.Namespace) -> int:
     except WorkspaceSetupError as exc:
         message = str(exc)
         if "already exists" in message:
-            message = f"{message} (use --force to replace it)"
+            message = f"{message}; use --force to replace it"
         raise CommandError(message) from None
     _print(display_path(created))
     return EXIT_OK

@@ -73,7 +73,7 @@ class RegistryLayout:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _key_range(text: str, key: str, in_tool_table: bool) -> SourceRange:
+def setting_range(text: str, key: str, in_tool_table: bool) -> SourceRange:
     """Where a key is written in a TOML file (line search; tomllib keeps no positions)."""
     lines = text.splitlines()
     start = 0
@@ -97,7 +97,7 @@ def _key_range(text: str, key: str, in_tool_table: bool) -> SourceRange:
 
 def _entry_range(text: str, key: str, entry: str, in_tool_table: bool) -> SourceRange:
     """Where a string of a list setting is written (its content), else the key's range."""
-    key_range = _key_range(text, key, in_tool_table)
+    key_range = setting_range(text, key, in_tool_table)
     lines = text.splitlines()
     for index in range(key_range.start_line, min(key_range.start_line + 200, len(lines))):
         line = lines[index]
@@ -181,7 +181,7 @@ def read_config(folder: str | Path) -> tuple[RegistryConfig | None, Path | None,
         values: dict[str, Any] = {}
         for key, value in table.items():
             expected = _CONFIG_KEYS.get(key)
-            rng = _key_range(text, key, in_tool)
+            rng = setting_range(text, key, in_tool)
             if expected is None:
                 known = ", ".join(_CONFIG_KEYS)
                 problems.append(

@@ -36,7 +36,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hybrid_registry.discovery import RegistryConfig, RegistryLayout, discover, workspaces_under
+from hybrid_registry.discovery import (
+    RegistryConfig,
+    RegistryLayout,
+    discover,
+    setting_range,
+    workspaces_under,
+)
 from hybrid_registry.loaders import (
     INTERFACE_SUFFIX,
     WORKSPACE_REGISTRY_PARTS,
@@ -60,6 +66,7 @@ from hybrid_registry.models import (
     ResolutionContext,
     ResolutionStrategy,
     Severity,
+    SourceRange,
     StepDefinition,
     StepResolutionResult,
 )
@@ -655,10 +662,13 @@ class UnifiedRegistryManager:
             index = self._suggestion_index
             if index is None or (index.names is not names and index.names != names):
                 index = self._suggestion_index = SuggestionIndex(names)
-        found = index.suggest(name, limit)
         split = split_job_type(name)
+        found: list[str] = []
         if split is not None:
+            # `Naem_training` -> `Name_training`: keep the job type the user wrote.
             found += [f"{base}_{split[1]}" for base in index.suggest(split[0], limit)]
+        bases = {f.rsplit("_", 1)[0] for f in found}
+        found += [n for n in index.suggest(name, limit) if n not in bases]
         return list(dict.fromkeys(found))[:limit]
 
     def has_step(self, name: str, workspace_id: str | None = None) -> bool:
@@ -788,6 +798,35 @@ class UnifiedRegistryManager:
         return analyses
 
     # ------------------------------------------------------------------ problems and status
+    def _default_workspace_problems(self) -> list[Problem]:
+        """A default workspace that names no loaded workspace resolves like no context."""
+        wanted = self.default_workspace
+        if not wanted or wanted in self._workspaces or not self._loaded:
+            return []
+        known = ", ".join(sorted(self._workspaces)) or "none"
+        path = self.config_file or self.root
+        rng = SourceRange()
+        if self.config_file is not None:
+            try:
+                text = self.config_file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            rng = setting_range(
+                text, "default-workspace", self.config_file.name == "pyproject.toml"
+            )
+        return [
+            Problem(
+                path=str(path or "."),
+                range=rng,
+                severity=Severity.WARNING,
+                code="invalid-config",
+                message=(
+                    f"Default workspace '{wanted}' is not a loaded workspace (known: {known}); "
+                    "files outside a workspace resolve with no workspace context"
+                ),
+            )
+        ]
+
     def get_problems(self) -> dict[str, list[Problem]]:
         """All load and configuration problems, by file."""
         with self._lock:
@@ -799,6 +838,7 @@ class UnifiedRegistryManager:
             for workspace in (*self._workspaces.values(), *self._rejected_workspaces.values()):
                 problems.extend(workspace.problems)
             problems.extend(self._override_problems())
+            problems.extend(self._default_workspace_problems())
             for source in self._core_sources:
                 if source.kind == "interfaces" and not source.files:
                     problems.append(

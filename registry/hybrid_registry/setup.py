@@ -212,7 +212,7 @@ def create_workspace_registry(
     root = Path(workspace_path)
     target = root.joinpath(*REGISTRY_PARTS, REGISTRY_FILE_NAME)
     if target.exists() and not overwrite:
-        raise WorkspaceSetupError(f"{target} already exists; pass overwrite=True to replace it")
+        raise WorkspaceSetupError(f"{target} already exists and was left unchanged")
     try:
         _make_packages(root, REGISTRY_PARTS, [])
         if overwrite:
@@ -229,9 +229,7 @@ def _create_file(target: Path, content: str) -> None:
     try:
         handle = target.open("x", encoding="utf-8", newline="\n")
     except FileExistsError as error:
-        raise WorkspaceSetupError(
-            f"{target} already exists; pass overwrite=True to replace it"
-        ) from error
+        raise WorkspaceSetupError(f"{target} already exists and was left unchanged") from error
     with handle:
         handle.write(content)
 

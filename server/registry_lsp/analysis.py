@@ -23,11 +23,12 @@ How it stays correct and fast on code that is being typed:
 from __future__ import annotations
 
 import ast
+import keyword
 import re
 import threading
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
 from enum import Enum
 from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
@@ -173,14 +174,14 @@ class _Names:
 
     def __init__(self, extra_calls: frozenset[str]) -> None:
         self.calls = STEP_NAME_CALLS | extra_calls
-        self.call_openers = self.calls | {PIPELINE_DAG}
-        every = sorted(self.call_openers | STEP_NAME_SUBSCRIPTS | DEFINITION_DICTS)
+        every = sorted(self.calls | {PIPELINE_DAG} | STEP_NAME_SUBSCRIPTS | DEFINITION_DICTS)
         self.trigger = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, every)) + r")(?!\w)")
 
 
 @lru_cache(maxsize=32)
 def _names_for(extra_calls: frozenset[str]) -> _Names:
-    return _Names(frozenset(name for name in extra_calls if name.isidentifier()))
+    usable = (name for name in extra_calls if name.isidentifier() and not keyword.iskeyword(name))
+    return _Names(frozenset(usable))
 
 
 # --------------------------------------------------------------------------------------------
@@ -197,11 +198,38 @@ _UnitResult = tuple[tuple[_RelRef, ...], tuple[_RelSlot, ...]]
 _NO_RESULT: _UnitResult = ((), ())
 
 
+# A frozen dataclass sets each field through object.__setattr__, which makes the thousands of
+# references of a large document slow to build. _make_ref fills the slots directly instead:
+# the same object, several times faster (a test checks it equals the constructor's).
+_new_object = object.__new__
+(
+    _set_value,
+    _set_line,
+    _set_start_col,
+    _set_end_col,
+    _set_kind,
+    _set_context,
+    _set_quote,
+    _set_closed,
+    _set_literal_start_col,
+    _set_literal_end_col,
+) = (getattr(StepReference, f.name).__set__ for f in fields(StepReference))
+
+
 def _make_ref(r: _RelRef, base: int) -> StepReference:
     line, start, end, value, quote, closed, literal_start, literal_end, kind, context = r
-    return StepReference(
-        value, base + line, start, end, kind, context, quote, closed, literal_start, literal_end
-    )
+    ref: StepReference = _new_object(StepReference)
+    _set_value(ref, value)
+    _set_line(ref, base + line)
+    _set_start_col(ref, start)
+    _set_end_col(ref, end)
+    _set_kind(ref, kind)
+    _set_context(ref, context)
+    _set_quote(ref, quote)
+    _set_closed(ref, closed)
+    _set_literal_start_col(ref, literal_start)
+    _set_literal_end_col(ref, literal_end)
+    return ref
 
 
 def _make_slot(s: _RelSlot, base: int) -> ArgumentSlot:
@@ -215,7 +243,7 @@ def _make_slot(s: _RelSlot, base: int) -> ArgumentSlot:
 _SPACE = re.compile(r"[ \t\f]*")
 # The body of a single-quoted literal on one line: stops before the closing quote, at the end
 # of the line, or before a final backslash (which continues the literal on the next line).
-_SINGLE_BODY = {q: re.compile(rf"(?:[^{q}\\]|\\.)*") for q in "'\""}
+_SINGLE_BODY = {q: re.compile(rf"[^{q}\\]*(?:\\.[^{q}\\]*)*") for q in "'\""}
 _TRIPLE_END = {q * 3: re.compile(rf"(?:[^{q}\\]|\\.|{q}(?!{q}{q}))*{q}{q}{q}") for q in "'\""}
 
 
@@ -226,7 +254,12 @@ def _body_end(quote: str, text: str, pos: int) -> int:
 
 _TOKEN = re.compile(
     r"""[ \t\f]*(?:
-      (?P<str>(?:[rR][bBfF]?|[bBfF][rR]?|[uU])?(?:'''|\"\"\"|'|"))
+      (?P<prefix>(?:[rR][bBfF]?|[bBfF][rR]?|[uU])?)
+      (?: (?P<triple>'''|\"\"\")
+        | "(?P<d>[^"\\]*(?:\\.[^"\\]*)*)"
+        | '(?P<s>[^'\\]*(?:\\.[^'\\]*)*)'
+        | (?P<quote>["'])
+      )
     | (?P<name>\w+)
     | (?P<op>:=|==|!=|<=|>=|->|\*\*=?|//=?|<<=?|>>=?|[-+*/%&|^@]=|\.\.\.|[-+*/%&|^~<>=.:;,@!])
     | (?P<open>[(\[{])
@@ -236,19 +269,13 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
-
-_NAME_TOK, _OP_TOK, _OPEN_TOK, _CLOSE_TOK, _OTHER_TOK, _END_TOK = range(6)
-_TOKEN_KIND = {
-    "name": _NAME_TOK,
-    "op": _OP_TOK,
-    "open": _OPEN_TOK,
-    "close": _CLOSE_TOK,
-    "other": _OTHER_TOK,
-}
+_ELIGIBLE_PREFIXES = frozenset({"", "r", "R", "u", "U"})
 
 
 class _Tok(NamedTuple):
-    kind: int
+    """A name or operator token."""
+
+    name: bool  # a name (or number); else an operator
     text: str
     line: int
     col: int
@@ -268,76 +295,6 @@ class _Str(NamedTuple):
     eligible: bool
 
 
-def _tokens(lines: Sequence[str], line: int, col: int) -> Iterator[_Tok | _Str]:
-    """Tokens from (line, col) to the end of ``lines``; stops after an unclosed literal. The last
-    token is always an end marker carrying the position where reading stopped."""
-    n_lines = len(lines)
-    match = _TOKEN.match
-    while line < n_lines:
-        text = lines[line]
-        m = match(text, col)
-        assert m is not None  # every alternative but "end" consumes a character
-        group = m.lastgroup
-        if group == "end":
-            line += 1
-            col = 0
-            continue
-        if group != "str":
-            group = group or "other"
-            yield _Tok(_TOKEN_KIND[group], m.group(group), line, m.start(group))
-            col = m.end()
-            continue
-        start_col = m.start("str")
-        token = m.group("str")
-        quote = token.lstrip("rRbBfFuU")
-        prefix = token[: len(token) - len(quote)]
-        col = m.end()
-        if len(quote) == 1:
-            end = _body_end(quote, text, col)
-            if end < len(text) and text[end] == quote:
-                eligible = prefix.lower() in ("", "r", "u")
-                yield _Str(line, start_col, col, end, end + 1, quote, True, eligible)
-                col = end + 1
-                continue
-            if end != len(text) - 1:  # unclosed at the end of the line: reading stops here
-                eligible = prefix.lower() in ("", "r", "u")
-                yield _Str(line, start_col, col, len(text), len(text), quote, False, eligible)
-                yield _Tok(_END_TOK, "", line, len(text))
-                return
-            # A backslash continues the literal on the next lines.
-            start_line = line
-            while True:
-                line += 1
-                if line >= n_lines:
-                    yield _Tok(_END_TOK, "", n_lines - 1, len(lines[-1]))
-                    return
-                text = lines[line]
-                end = _body_end(quote, text, 0)
-                if end < len(text) and text[end] == quote:
-                    col = end + 1
-                    break
-                if end != len(text) - 1:
-                    yield _Tok(_END_TOK, "", line, len(text))
-                    return
-            yield _Str(start_line, start_col, start_col, start_col, start_col, quote, True, False)
-            continue
-        start_line = line
-        while True:
-            close = _TRIPLE_END[quote].match(text, col)
-            if close is not None:
-                col = close.end()
-                break
-            line += 1
-            col = 0
-            if line >= n_lines:
-                yield _Tok(_END_TOK, "", n_lines - 1, len(lines[-1]))
-                return
-            text = lines[line]
-        yield _Str(start_line, start_col, start_col, start_col, start_col, quote, True, False)
-    last = n_lines - 1
-    yield _Tok(_END_TOK, "", last, len(lines[last]) if last >= 0 else 0)
-
-
 class _Element:
     """One comma-separated element of a bracket: its tokens and nested groups."""
 
@@ -352,59 +309,128 @@ class _Element:
 class _Group:
     """A bracketed region: ``(...)``, ``[...]`` or ``{...}``."""
 
-    __slots__ = ("char", "comprehension", "elements")
+    __slots__ = ("char", "closed_at", "comprehension", "elements")
 
     def __init__(self, char: str, line: int, col: int) -> None:
         self.char = char
         self.elements = [_Element((line, col + 1))]
         self.comprehension = False
+        self.closed_at: tuple[int, int] | None = None  # just after the closing bracket
 
 
 _Item = _Tok | _Str | _Group
 
 
 def _read_group(lines: Sequence[str], line: int, col: int) -> _Group:
-    """Read the bracketed region that opens at (line, col), up to its close or the end."""
+    """Read the bracketed region that opens at (line, col) up to its close, the end of
+    ``lines`` or an unclosed literal (which ends the reading: the rest of the line is its)."""
     root = _Group(lines[line][col], line, col)
     stack = [root]
-    for tok in _tokens(lines, line, col + 1):
-        group = stack[-1]
-        element = group.elements[-1]
-        if isinstance(tok, _Str):
-            element.items.append(tok)
+    group = root
+    element = root.elements[0]
+    n_lines = len(lines)
+    text = lines[line]
+    col += 1
+    match = _TOKEN.match
+    while True:
+        m = match(text, col)
+        assert m is not None  # every alternative but "end" consumes a character
+        kind = m.lastgroup
+        if kind == "end":
+            line += 1
+            if line == n_lines:
+                break
+            text = lines[line]
+            col = 0
             continue
-        kind = tok.kind
-        if kind == _OPEN_TOK:
-            inner = _Group(tok.text, tok.line, tok.col)
+        at = m.start(kind or "other")
+        col = m.end()
+        if kind == "d" or kind == "s":
+            start, end = m.span(kind)
+            eligible = m.group("prefix") in _ELIGIBLE_PREFIXES
+            quote = '"' if kind == "d" else "'"
+            element.items.append(
+                _Str(line, m.start("prefix"), start, end, col, quote, True, eligible)
+            )
+        elif kind == "open":
+            inner = _Group(m.group("open"), line, at)
             element.items.append(inner)
             stack.append(inner)
-        elif kind == _CLOSE_TOK:
-            element.end = (tok.line, tok.col)
+            group = inner
+            element = inner.elements[0]
+        elif kind == "close":
+            element.end = (line, at)
+            group.closed_at = (line, col)
             stack.pop()
             if not stack:
-                break
-        elif kind == _OP_TOK and tok.text == ",":
-            element.end = (tok.line, tok.col)
-            group.elements.append(_Element((tok.line, tok.col + 1)))
-        elif kind == _END_TOK:
-            for open_group in stack:
-                open_group.elements[-1].end = (tok.line, tok.col)
-        else:
-            if kind == _NAME_TOK and tok.text == "for":
+                return root
+            group = stack[-1]
+            element = group.elements[-1]
+        elif kind == "op" and m.group("op") == ",":
+            element.end = (line, at)
+            element = _Element((line, col))
+            group.elements.append(element)
+        elif kind == "name" or kind == "op" or kind == "other":
+            token = m.group(kind)
+            if token == "for":
                 group.comprehension = True
-            element.items.append(tok)
+            element.items.append(_Tok(kind == "name", token, line, at))
+        else:  # "triple" or "quote": a literal that does not close on this line
+            literal_start = m.start("prefix")
+            start_line = line
+            closed_at = -1
+            if kind == "triple":
+                delimiter = m.group("triple")
+                close = _TRIPLE_END[delimiter].match(text, col)
+                while close is None and line + 1 < n_lines:
+                    line += 1
+                    text = lines[line]
+                    close = _TRIPLE_END[delimiter].match(text)
+                if close is not None:
+                    closed_at = close.end()
+            else:
+                quote = m.group("quote")
+                if _body_end(quote, text, col) == len(text):  # unclosed: it ends with the line
+                    eligible = m.group("prefix") in _ELIGIBLE_PREFIXES
+                    end = len(text)
+                    element.items.append(
+                        _Str(line, literal_start, col, end, end, quote, False, eligible)
+                    )
+                    col = end
+                    break
+                while line + 1 < n_lines:  # a final backslash continues it on the next line
+                    line += 1
+                    text = lines[line]
+                    end = _body_end(quote, text, 0)
+                    if end < len(text) and text[end] == quote:
+                        closed_at = end + 1
+                        break
+                    if end == len(text):
+                        break
+            if closed_at < 0:
+                col = len(text)
+                break
+            col = closed_at
+            element.items.append(
+                _Str(start_line, literal_start, literal_start, literal_start, col, "", True, False)
+            )
+    # Ran out of lines (or stopped at an unclosed literal): every open group ends here.
+    last_line = min(line, n_lines - 1)
+    stop = (last_line, len(lines[last_line]) if line >= n_lines else col)
+    for open_group in stack:
+        open_group.elements[-1].end = stop
     return root
 
 
 def _is_op(item: _Item, text: str) -> bool:
-    return isinstance(item, _Tok) and item.kind == _OP_TOK and item.text == text
+    return isinstance(item, _Tok) and not item.name and item.text == text
 
 
 def _keyword(items: list[_Item]) -> str | None:
     """The keyword of a ``name=value`` element."""
     if len(items) >= 2 and _is_op(items[1], "="):
         first = items[0]
-        if isinstance(first, _Tok) and first.kind == _NAME_TOK:
+        if isinstance(first, _Tok) and first.name:
             return first.text
     return None
 
@@ -462,10 +488,11 @@ class _Reader:
                 assert isinstance(equals, _Tok)
                 self.gap((equals.line, equals.col + 1), element.end, context)
 
-    def read(self, kind: int, name: str, line: int, col: int) -> None:
+    def read(self, kind: int, name: str, line: int, col: int) -> _Group | None:
+        """Read the step position that a parser found at (line, col)."""
         text = self.lines[line] if 0 <= line < len(self.lines) else ""
         if col >= len(text) or text[col] != _CONTEXT_BRACKET[kind]:
-            return  # a parser position that does not point at the bracket: ignore it
+            return None  # a parser position that does not point at the bracket: ignore it
         group = _read_group(self.lines, line, col)
         if kind == _CALL:
             self.strings(group, name, keyword_ok=True)
@@ -481,6 +508,7 @@ class _Reader:
                 key = _string_item(items[:colon], keyword_ok=False) if colon > 0 else None
                 if key is not None:
                     self.ref(key, ReferenceKind.DEFINITION, name)
+        return group
 
     def dag(self, group: _Group) -> None:
         if group.comprehension:
@@ -569,7 +597,8 @@ _STR_GROUPS = (
 )
 # The commonest fast lines, ``add_node("A")`` and ``add_edge("A", "B")``, in one match.
 _FAST_PAIR = re.compile(
-    rf"[ \t]*(?:{_NAME}[ \t]*=(?!=)[ \t]*)?(?:{_NAME}[ \t]*\.[ \t]*)*(?P<fn>{_NAME})[ \t]*"
+    rf"(?P<indent>[ \t]*)(?:{_NAME}[ \t]*=(?!=)[ \t]*)?(?:{_NAME}[ \t]*\.[ \t]*)*"
+    rf"(?P<fn>{_NAME})[ \t]*"
     rf"\([ \t]*{_STR_GROUPS.format('a')}[ \t]*(?:,[ \t]*{_STR_GROUPS.format('b')}[ \t]*)?\)"
     r"[ \t]*(?:#.*)?"
 )
@@ -580,25 +609,27 @@ _SHAPE = re.compile(
     rf"[ \t]*(?:{_NAME}[ \t]*=(?!=)[ \t]*)?(?:{_NAME}[ \t]*\.[ \t]*)*"
     rf"(?P<name>{_NAME})[ \t]*(?P<bracket>[(\[])"
 )
+# Also shaped: a module-level ``NAME = {`` or ``NAME: type = {`` whose dict is the whole value.
+_DEFINITION_SHAPE = re.compile(
+    rf"(?P<name>{_NAME})[ \t]*(?::(?!=)[^=\n#'\"]*)?=(?!=)[ \t]*(?P<bracket>\{{)"
+)
 
 # Compound-statement clauses: a unit never starts at one.
 _CLAUSES = frozenset({"else", "elif", "except", "finally", "case"})
 # Clauses that an ``if 1:`` header cannot stand in for.
 _TRY_CLAUSES = frozenset({"except", "finally", "case"})
-# Words that start a statement and never continue an expression: inside an unclosed bracket,
-# a line starting with one is taken as the next statement at once.
+# Words that start a statement and never continue an expression: inside a bracket, a line
+# starting with one shows that the bracket was left unclosed.
 _STATEMENT_WORDS = frozenset(
     {
         "def",
         "class",
         "import",
-        "from",
         "return",
         "with",
         "while",
         "try",
         "raise",
-        "async",
         "pass",
         "del",
         "assert",
@@ -623,7 +654,18 @@ class _LineScan(NamedTuple):
     open_string: str  # delimiter of a literal continuing on the next line, else ""
     continued: bool  # ends with a backslash continuation
     last: str  # last significant character (":" marks a block opener)
+    # For a line inside brackets: does it look like the start of the next statement?
+    # _NOT_STATEMENT, _STATEMENT_LIKE, _STATEMENT_WORD or _COMPLETE_EXPRESSION.
+    start: int = 0
 
+
+# How much a line inside an open bracket looks like the start of a new statement.
+_NOT_STATEMENT = 0
+_STATEMENT_LIKE = 1  # starts with a name or "@" at the statement's indentation or less
+_STATEMENT_WORD = 2  # starts with a word that only starts statements: the bracket is broken
+# A balanced expression starting with a name and ending like an operand. Two in a row cannot be
+# valid Python (nothing joins them), so the bracket is broken.
+_COMPLETE_EXPRESSION = 3
 
 _State = tuple[int, str, bool]
 
@@ -683,21 +725,23 @@ def _scan_code(text: str, pos: int, depth: int, open_string: str) -> tuple[int, 
 
 def _scan_clean_line(text: str, names: _Names) -> _LineScan:
     """Scan a line that starts at a statement boundary."""
+    pair = _FAST_PAIR.fullmatch(text)
+    if pair is not None:  # the commonest line: read it first, and with one match
+        indent, fn = pair.group("indent", "fn")
+        result: _UnitResult | None = _NO_RESULT
+        if fn in names.calls:
+            refs: tuple[_RelRef, ...] = (_pair_ref(pair, "a", fn),)
+            if pair.start("b") >= 0:
+                refs += (_pair_ref(pair, "b", fn),)
+            result = (refs, ())
+        # "word" only matters for clauses, which a call never is.
+        return _LineScan(False, indent, "", False, result, False, 0, "", False, ")")
     head = _HEAD.match(text)
     assert head is not None
     indent, word = head.groups()
     k = len(indent)
     if k == len(text) or text[k] == "#":
         return _LineScan(True, indent, "", False, None, False, 0, "", False, "")
-    pair = _FAST_PAIR.fullmatch(text)
-    if pair is not None:
-        fn = pair.group("fn")
-        if fn not in names.calls:
-            return _LineScan(False, indent, word, False, _NO_RESULT, False, 0, "", False, ")")
-        refs: tuple[_RelRef, ...] = (_pair_ref(pair, "a", fn),)
-        if pair.start("b") >= 0:
-            refs += (_pair_ref(pair, "b", fn),)
-        return _LineScan(False, indent, word, False, (refs, ()), False, 0, "", False, ")")
     fast = _FAST_LINE.fullmatch(text)
     if fast is not None:
         fn = fast.group("fn")
@@ -727,11 +771,7 @@ def _fast_ref(m: re.Match[str], context: str) -> _RelRef:
 
 
 def _pair_ref(m: re.Match[str], group: str, context: str) -> _RelRef:
-    body = group + "d"
-    quote = '"'
-    if m.start(body) < 0:
-        body = group + "s"
-        quote = "'"
+    body, quote = (group + "d", '"') if m.start(group + "d") >= 0 else (group + "s", "'")
     start, end = m.span(body)
     literal_start, literal_end = m.span(group)
     return (0, start, end, m.group(body), quote, True, literal_start, literal_end, _USE, context)
@@ -740,7 +780,7 @@ def _pair_ref(m: re.Match[str], group: str, context: str) -> _RelRef:
 def _shaped_result(lines: Sequence[str], names: _Names) -> _UnitResult | None:
     """Read a shaped logical line (see ``_SHAPE``); None when it is not one."""
     text = lines[0] if len(lines) == 1 else "\n".join(lines)
-    m = _SHAPE.match(text)
+    m = _SHAPE.match(text) or _DEFINITION_SHAPE.match(text)
     if m is None:
         return None
     triggers = names.trigger.finditer(text)
@@ -752,31 +792,63 @@ def _shaped_result(lines: Sequence[str], names: _Names) -> _UnitResult | None:
     line = text.count("\n", 0, at)
     col = at - (text.rfind("\n", 0, at) + 1)
     reader = _Reader(lines)
-    if m.group("bracket") == "(":
+    bracket = m.group("bracket")
+    if bracket == "(":
         if name in names.calls:
             reader.read(_CALL, name, line, col)
         if name == PIPELINE_DAG:
             reader.read(_DAG, name, line, col)
-    elif name in STEP_NAME_SUBSCRIPTS:
-        reader.read(_SUBSCRIPT, name, line, col)
+    elif bracket == "[":
+        if name in STEP_NAME_SUBSCRIPTS:
+            reader.read(_SUBSCRIPT, name, line, col)
+    elif name in DEFINITION_DICTS:
+        group = reader.read(_DEFINITION, name, line, col)
+        if group is None or not _ends_statement(lines, group.closed_at):
+            return None  # the dict is only part of the value: let a parser decide
     return reader.result()
+
+
+def _ends_statement(lines: Sequence[str], at: tuple[int, int] | None) -> bool:
+    """Whether only whitespace or a comment follows ``at``, or nothing (``at`` is None: the
+    bracket never closed, and the statement runs to the end of ``lines``)."""
+    if at is None:
+        return True
+    line, col = at
+    text = lines[line]
+    end = _SPACE.match(text, col).end()  # type: ignore[union-attr]
+    return line == len(lines) - 1 and (end == len(text) or text[end] == "#")
 
 
 def _scan_continuation(text: str, state: _State, names: _Names) -> _LineScan:
     """Scan a line that continues a logical line (inside brackets, a literal or after ``\\``)."""
-    depth, open_string, _ = state
-    depth, open_string, continued, last = _scan_code(text, 0, depth, open_string)
+    depth_before, open_before, _ = state
+    depth, open_string, continued, last = _scan_code(text, 0, depth_before, open_before)
     trigger = names.trigger.search(text) is not None
-    return _LineScan(False, "", "", False, None, trigger, depth, open_string, continued, last)
-
-
-def _looks_like_statement(text: str, max_indent: int) -> bool:
-    """Could this line inside an unclosed bracket be where the next statement starts?"""
-    k = _SPACE.match(text).end()  # type: ignore[union-attr]
-    if k > max_indent or k == len(text):
-        return False
-    c = text[k]
-    return c == "@" or c.isidentifier()
+    head = _HEAD.match(text)
+    assert head is not None
+    indent, word = head.groups()
+    k = len(indent)
+    blank = not open_before and (k == len(text) or text[k] == "#")
+    start = _NOT_STATEMENT
+    if depth_before and not open_before and not blank:
+        first = text[k]
+        if word in _STATEMENT_WORDS:
+            start = _STATEMENT_WORD
+        elif first == "@" or first.isidentifier():
+            start = _STATEMENT_LIKE
+            if (
+                first != "@"
+                and not keyword.iskeyword(word)
+                and text[k + len(word) : k + len(word) + 1] not in ("'", '"')  # not a prefix
+                and depth == depth_before
+                and not (open_string or continued)
+                and last
+                and (last.isalnum() or last in "_)]}'\"")
+            ):
+                start = _COMPLETE_EXPRESSION
+    return _LineScan(
+        blank, indent, word, False, None, trigger, depth, open_string, continued, last, start
+    )
 
 
 class _Logical(NamedTuple):
@@ -797,6 +869,9 @@ class _Logical(NamedTuple):
 # The two parsers: each returns the step-position brackets of a unit.
 
 
+_WARNINGS_LOCK = threading.Lock()
+
+
 def _ast_contexts(
     source: str, lines: Sequence[str], skip: int, names: _Names
 ) -> list[_Context] | None:
@@ -804,7 +879,9 @@ def _ast_contexts(
 
     ``lines`` are the source's lines; the first ``skip`` are headers."""
     try:
-        with warnings.catch_warnings():
+        # Invalid escapes ("\d") warn while parsing: not the user's business here. The lock
+        # keeps our threads from interleaving catch_warnings, which swaps global state.
+        with _WARNINGS_LOCK, warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(source)
     except Exception:  # SyntaxError, ValueError (null bytes), RecursionError, ...
@@ -981,14 +1058,17 @@ def _analyze_unit(
 
     ``parser`` is "auto" (``ast``, then parso if ``ast`` rejects the unit), "ast" or "parso";
     tests use the last two to check that both parsers agree."""
-    header_lines = [indent + "if 1:" for indent in headers]
-    all_lines = [*header_lines, *lines]
+    all_lines = [*(indent + "if 1:" for indent in headers), *lines]
     source = "\n".join(all_lines) + "\n"
     contexts = None
     if parser != "parso":
         contexts = _ast_contexts(source, all_lines, len(headers), names)
     if contexts is None and parser != "ast":
         contexts = _parso_contexts(source, len(headers), names)
+    return _read_contexts(lines, contexts or [])
+
+
+def _read_contexts(lines: Sequence[str], contexts: Sequence[_Context]) -> _UnitResult:
     if not contexts:
         return _NO_RESULT
     reader = _Reader(lines)
@@ -996,6 +1076,36 @@ def _analyze_unit(
         if line >= 0:
             reader.read(kind, name, line, col)
     return reader.result()
+
+
+_Batch = list[tuple[int, int, tuple[str, ...]]]  # units (first line, end line, headers)
+
+
+def _analyze_units(lines: Sequence[str], batch: _Batch, names: _Names) -> list[_UnitResult]:
+    """Results of consecutive units, with one ``ast`` parse for all of them when they are valid
+    (parsing many small units one by one is slow); else split in halves."""
+    if len(batch) == 1:
+        first, end, headers = batch[0]
+        return [_analyze_unit(lines[first:end], headers, names)]
+    first, end, headers = batch[0][0], batch[-1][1], batch[0][2]
+    all_lines = [*(indent + "if 1:" for indent in headers), *lines[first:end]]
+    contexts = _ast_contexts("\n".join(all_lines) + "\n", all_lines, len(headers), names)
+    if contexts is None:
+        half = len(batch) // 2
+        return _analyze_units(lines, batch[:half], names) + _analyze_units(
+            lines, batch[half:], names
+        )
+    contexts.sort(key=lambda context: context[2])
+    results = []
+    k = 0
+    for unit_first, unit_end, _ in batch:
+        mine = []
+        while k < len(contexts) and contexts[k][2] < unit_end - first:
+            kind, name, line, col = contexts[k]
+            mine.append((kind, name, line - (unit_first - first), col))
+            k += 1
+        results.append(_read_contexts(lines[unit_first:unit_end], mine))
+    return results
 
 
 # --------------------------------------------------------------------------------------------
@@ -1120,28 +1230,43 @@ class DocumentAnalyzer:
 
         def read(members: Sequence[_Logical]) -> None:
             for logical in members:
-                if logical.result:
-                    emit(logical.first, logical.result)
+                result = logical.result
+                if result is not None and (result[0] or result[1]):
+                    emit(logical.first, result)
 
         def parse_segment(start: int, stop: int) -> None:
             members = logicals[start:stop]
             starts = _units(members)
+            batch: _Batch = []  # consecutive units to parse, in one go if possible
+
+            def flush() -> None:
+                if batch:
+                    results = _analyze_units(lines, batch, names)
+                    for (first, end, headers), result in zip(batch, results):
+                        units[(headers, "\n".join(lines[first:end]))] = result
+                        if result[0] or result[1]:
+                            emit(first, result)
+                    batch.clear()
+
             for k, (j, headers) in enumerate(starts):
                 end_j = starts[k + 1][0] if k + 1 < len(starts) else len(members)
                 unit = members[j:end_j]
                 if not any(logical.parse for logical in unit):
+                    flush()
                     read(unit)
                     continue
                 first = unit[0].first
                 end = logicals[start + end_j].first if start + end_j < len(logicals) else len(lines)
-                unit_lines = lines[first:end]
-                key = (headers, "\n".join(unit_lines))
+                key = (headers, "\n".join(lines[first:end]))
                 result = units.get(key) or previous_units.get(key)
                 if result is None:
-                    result = _analyze_unit(unit_lines, headers, names)
+                    batch.append((first, end, headers))
+                    continue
+                flush()
                 units[key] = result
                 if result[0] or result[1]:
                     emit(first, result)
+            flush()
 
         # Logical lines that need a parser are parsed within their top-level segment; the rest
         # are read directly.
@@ -1207,33 +1332,46 @@ class DocumentAnalyzer:
             last = scan.last
             state: _State = (scan.depth, scan.open_string, scan.continued)
             width = len(scan.indent)
-            tentative = -1
+            # Where to cut if the bracket turns out to be unclosed (see _scan_continuation).
+            statement_like = complete = previous_complete = broken = -1
             i += 1
             while i < n:
                 text = lines[i]
-                if state[0] and not state[1] and _looks_like_statement(text, width):
-                    # Inside an unclosed bracket, this line looks like the next statement. Take it
-                    # as one when a second such line follows or it starts with a statement word.
-                    if tentative >= 0 or _HEAD.match(text).group(2) in _STATEMENT_WORDS:  # type: ignore[union-attr]
-                        tentative = i if tentative < 0 else tentative
-                        break
-                    tentative = i
                 key = (state, text)
                 more = continued.get(key) or old_continued.get(key)
                 if more is None:
                     more = _scan_continuation(text, state, names)
                 continued[key] = more
+                if more.start and len(more.indent) <= width:
+                    if statement_like < 0:
+                        statement_like = i
+                    if more.start == _STATEMENT_WORD:
+                        broken = i
+                        break
+                    if more.start == _COMPLETE_EXPRESSION:
+                        if previous_complete >= 0:
+                            broken = previous_complete
+                            break
+                        previous_complete = i
+                        if complete < 0:
+                            complete = i
+                    else:
+                        previous_complete = -1
+                elif not more.blank:
+                    previous_complete = -1
                 triggers.append(more.trigger)
                 last = more.last or last
                 state = (more.depth, more.open_string, more.continued)
                 i += 1
                 if not (more.depth or more.open_string or more.continued):
                     break
-            closed = not (state[0] or state[1] or state[2])
-            if not closed and tentative >= 0:
-                # Never closed: give up the bracket where the next statement seems to start.
-                i = tentative
-                del triggers[i - first :]
+            closed = broken < 0 and not (state[0] or state[1] or state[2])
+            if not closed:
+                # An unclosed bracket: give it up where the next statement seems to start.
+                cut = next((c for c in (broken, complete, statement_like) if c >= 0), -1)
+                if cut >= 0:
+                    i = cut
+                    del triggers[i - first :]
             trigger = any(triggers)
             result = None
             if trigger:

@@ -102,7 +102,12 @@ def report(results: list[FileFindings], output_format: str, out: TextIO) -> int:
                     "code": finding.code,
                     "message": finding.message,
                     "related": [
-                        {"location": r.location.display(), "message": r.message}
+                        {
+                            "path": r.location.path,
+                            "line": r.location.range.start_line + 1,
+                            "column": r.location.range.start_col + 1,
+                            "message": r.message,
+                        }
                         for r in finding.related
                     ],
                 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import logging
 import os
 import uuid
@@ -48,6 +49,8 @@ PositionParams = (
     | types.ImplementationParams
 )
 CONFIG_FILES = ("pyproject.toml", ".hybrid-registry.toml")
+FIRST_LOAD_WAIT = 10.0
+"""Seconds a request waits for a folder's first registry load before answering empty."""
 
 
 def path_of(uri: str) -> str | None:
@@ -415,6 +418,18 @@ class RegistryLanguageServer(LanguageServer):
         return settings.diagnostics.debounce_ms / 1000
 
     # ------------------------------------------------------------------ feature plumbing
+    async def registry_ready(self, uri: str) -> None:
+        """Wait (bounded) while the document's folder loads its first registry, so requests
+        sent right after start-up get answers rather than nothing."""
+        document = self.documents.get(uri)
+        folder = self.folder_of(document.path) if document is not None else None
+        if folder is None or folder.manager is not None:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + FIRST_LOAD_WAIT
+        while folder.manager is None and folder.loading and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+
     def feature_context(self, uri: str, position: types.Position) -> tuple[Any, int, int] | None:
         document = self.documents.get(uri)
         if document is None or not document.is_python:
@@ -433,6 +448,18 @@ def guarded(default: Callable[[], Any]) -> Callable[[F], F]:
     """Log an exception with its traceback and answer with an empty result."""
 
     def decorate(handler: F) -> F:
+        if inspect.iscoroutinefunction(handler):
+
+            @functools.wraps(handler)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                try:
+                    return await handler(*args, **kwargs)
+                except Exception:
+                    log.exception("%s failed", handler.__name__)
+                    return default()
+
+            return cast(F, async_wrapper)
+
         @functools.wraps(handler)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
@@ -446,16 +473,7 @@ def guarded(default: Callable[[], Any]) -> Callable[[F], F]:
     return decorate
 
 
-def guarded_async(handler: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(handler)
-    async def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return await handler(*args, **kwargs)
-        except Exception:
-            log.exception("%s failed", handler.__name__)
-            return None
-
-    return wrapper
+guarded_async = guarded(lambda: None)
 
 
 def _none() -> None:
@@ -551,8 +569,8 @@ async def did_change_folders(
             ls.folders.pop(path, None)
     for added in params.event.added:
         path = path_of(added.uri)
-        if path is not None:
-            ls.add_folder(Path(path))
+        if path is not None and path not in ls.folders:
+            ls.schedule_load(ls.add_folder(Path(path)))
     await ls.fetch_settings()
     ls.send_status()
 
@@ -660,9 +678,10 @@ def did_save(ls: RegistryLanguageServer, params: types.DidSaveTextDocumentParams
     ),
 )
 @guarded(lambda: types.RelatedFullDocumentDiagnosticReport(items=[]))
-def pull_diagnostics(
+async def pull_diagnostics(
     ls: RegistryLanguageServer, params: types.DocumentDiagnosticParams
 ) -> types.RelatedFullDocumentDiagnosticReport:
+    await ls.registry_ready(params.text_document.uri)
     document = ls.documents.get(params.text_document.uri)
     items = ls.diagnostics_for(document) if document is not None else None
     return types.RelatedFullDocumentDiagnosticReport(items=items or [])
@@ -673,9 +692,10 @@ def pull_diagnostics(
     types.CompletionOptions(trigger_characters=['"', "'", "_"], resolve_provider=True),
 )
 @guarded(_none)
-def completion(
+async def completion(
     ls: RegistryLanguageServer, params: types.CompletionParams
 ) -> types.CompletionList | None:
+    await ls.registry_ready(params.text_document.uri)
     found = ls.feature_context(params.text_document.uri, params.position)
     if found is None:
         return None
@@ -713,7 +733,8 @@ def completion_resolve(
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 @guarded(_none)
-def hover(ls: RegistryLanguageServer, params: types.HoverParams) -> types.Hover | None:
+async def hover(ls: RegistryLanguageServer, params: types.HoverParams) -> types.Hover | None:
+    await ls.registry_ready(params.text_document.uri)
     found = ls.feature_context(params.text_document.uri, params.position)
     if found is None:
         return None
@@ -748,31 +769,37 @@ def _locations(
 
 @server.feature(types.TEXT_DOCUMENT_DEFINITION)
 @guarded(_empty)
-def definition(ls: RegistryLanguageServer, params: types.DefinitionParams) -> list[types.Location]:
+async def definition(
+    ls: RegistryLanguageServer, params: types.DefinitionParams
+) -> list[types.Location]:
+    await ls.registry_ready(params.text_document.uri)
     return _locations(ls, params, navigation.definition)
 
 
 @server.feature(types.TEXT_DOCUMENT_DECLARATION)
 @guarded(_empty)
-def declaration(
+async def declaration(
     ls: RegistryLanguageServer, params: types.DeclarationParams
 ) -> list[types.Location]:
+    await ls.registry_ready(params.text_document.uri)
     return _locations(ls, params, navigation.declarations)
 
 
 @server.feature(types.TEXT_DOCUMENT_TYPE_DEFINITION)
 @guarded(_empty)
-def type_definition(
+async def type_definition(
     ls: RegistryLanguageServer, params: types.TypeDefinitionParams
 ) -> list[types.Location]:
+    await ls.registry_ready(params.text_document.uri)
     return _locations(ls, params, navigation.type_definition, needs_index=True)
 
 
 @server.feature(types.TEXT_DOCUMENT_IMPLEMENTATION)
 @guarded(_empty)
-def implementation(
+async def implementation(
     ls: RegistryLanguageServer, params: types.ImplementationParams
 ) -> list[types.Location]:
+    await ls.registry_ready(params.text_document.uri)
     return _locations(ls, params, navigation.implementation, needs_index=True)
 
 

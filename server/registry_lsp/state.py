@@ -35,8 +35,8 @@ class FolderState:
     loading: bool = False
     load_error: str | None = None
     index: LazyFolderIndex = field(init=False)
-    _names: tuple[int, NameIndex] | None = None
-    _memo: tuple[int, dict[tuple[str | None, str], NameFindings]] | None = None
+    _names: tuple[object, NameIndex] | None = None
+    _memo: tuple[object, dict[tuple[str | None, str], NameFindings]] | None = None
 
     def __post_init__(self) -> None:
         self.index = LazyFolderIndex(self.root)
@@ -53,18 +53,23 @@ class FolderState:
         return tuple(dict.fromkeys(calls))
 
     def name_index(self) -> NameIndex:
-        assert self.manager is not None
-        generation = self.manager.generation
-        if self._names is None or self._names[0] != generation:
-            self._names = (generation, NameIndex(self.manager.step_names()))
+        key = self._cache_key()
+        if self._names is None or self._names[0] != key:
+            assert self.manager is not None
+            self._names = (key, NameIndex(self.manager.step_names()))
         return self._names[1]
 
     def diagnostics_memo(self) -> dict[tuple[str | None, str], NameFindings]:
-        assert self.manager is not None
-        generation = self.manager.generation
-        if self._memo is None or self._memo[0] != generation:
-            self._memo = (generation, {})
+        key = self._cache_key()
+        if self._memo is None or self._memo[0] != key:
+            self._memo = (key, {})
         return self._memo[1]
+
+    def _cache_key(self) -> object:
+        """Derived caches belong to one registry state: this manager at this generation
+        (a reload builds a new manager, whose generation starts again)."""
+        assert self.manager is not None
+        return (self.manager, self.manager.generation, self.settings.step_name_calls)
 
     def workspace_for(self, path: str | None) -> str | None:
         """A document inside workspace W resolves in W; else the default workspace setting,

@@ -107,7 +107,7 @@ def test_existing_registry_is_not_overwritten_without_the_flag(tmp_path: Path) -
         create_workspace_registry(tmp_path, "bob", "minimal")
     message = str(info.value)
     assert str(path) in message
-    assert "overwrite=True" in message
+    assert "already exists and was left unchanged" in message
     assert path.read_text(encoding="utf-8") == "# my edits\n"
 
     assert create_workspace_registry(tmp_path, "bob", "minimal", overwrite=True) == path

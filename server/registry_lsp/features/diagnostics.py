@@ -28,6 +28,9 @@ from registry_lsp.features.context import (
     resolve_node,
 )
 
+NOT_LOADED = frozenset({"syntax-error", "unreadable-file"})
+"""Problem codes that mean a registry file contributed no steps."""
+
 NameFindings = tuple[tuple[Severity, str, str, tuple[RelatedInfo, ...]], ...]
 """Findings of one name, without a range (memoised per registry generation and context)."""
 
@@ -136,6 +139,13 @@ def document_findings(
         memo = {}
     findings: list[Finding] = []
     is_registry_file = ctx.path is not None and ctx.manager.source_for_path(ctx.path) is not None
+    file_findings = (
+        registry_file_findings(ctx.manager, ctx.path)
+        if is_registry_file and ctx.path is not None
+        else []
+    )
+    # A registry file that could not be read defines nothing: no hints on its keys.
+    defines = is_registry_file and not any(f.code in NOT_LOADED for f in file_findings)
     for reference in ctx.analysis.references:
         if reference.kind is ReferenceKind.USE:
             if not reference.closed or not reference.value:
@@ -149,10 +159,9 @@ def document_findings(
                 Finding(range=rng, severity=severity, code=code, message=message, related=related)
                 for severity, code, message, related in found
             )
-        elif is_registry_file:
+        elif defines:
             findings.extend(_definition_findings(ctx, reference))
-    if is_registry_file and ctx.path is not None:
-        findings.extend(registry_file_findings(ctx.manager, ctx.path))
+    findings.extend(file_findings)
     return findings
 
 

@@ -187,12 +187,6 @@ async def test_workspace_folders_can_be_added_and_removed(
 
 
 @VSCODE
-@pytest.mark.xfail(
-    strict=True,
-    reason="server.did_change_folders adds the FolderState with loading=False and only "
-    "schedules its load after the workspace/configuration round trip, so meanwhile the status "
-    "(and hybridRegistry/statusChanged) shows the new folder loaded with 0 steps",
-)
 async def test_an_added_folder_reports_loading_until_loaded(
     session: Session, folder: Path, tmp_path: Path
 ) -> None:

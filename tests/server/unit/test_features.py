@@ -614,13 +614,6 @@ def test_diagnostic_messages_are_plain_text(manager: UnifiedRegistryManager) -> 
 # ------------------------------------------------------------------------------ folder state
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="state.FolderState caches diagnostics and the completion NameIndex on "
-    "manager.generation only; a rebuilt manager (hybridRegistry.reload, a config-file or "
-    "core/workspaces settings change) starts again at the same generation, so the caches of "
-    "the old registry are served",
-)
 def test_folder_caches_follow_a_rebuilt_manager(tmp_path: Path) -> None:
     root = build_folder(tmp_path / "rebuilt")
     folder = FolderState(root=root)
