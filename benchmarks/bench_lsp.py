@@ -32,6 +32,7 @@ import os
 import platform
 import random
 import re
+import shlex
 import shutil
 import statistics
 import sys
@@ -403,6 +404,7 @@ class Plan:
     profile: Path | None
     cache: Path | None
     seed: int
+    server_cmd: list[str] | None = None
 
 
 def registry_lsp_argv(profile: Path | None) -> list[str]:
@@ -493,7 +495,7 @@ async def _run(plan: Plan, root: Path, manifest: dict[str, Any], temp: Path) -> 
     def ours(profile_to: Path | None = None) -> LspClient:
         return LspClient(
             "registry-lsp",
-            registry_lsp_argv(profile_to),
+            plan.server_cmd or registry_lsp_argv(profile_to),
             root,
             temp / "registry-lsp.log",
             settings=dict(options),
@@ -859,6 +861,22 @@ def markdown(rows: list[dict[str, Any]], r: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def revision() -> dict[str, Any]:
+    """The commit the product code was measured at, and whether it had local changes."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", *args], cwd=HERE.parent, capture_output=True, text=True, check=False
+        )
+        return done.stdout.strip()
+
+    return {
+        "commit": git("rev-parse", "--short", "HEAD") or None,
+        "product_changes_uncommitted": bool(git("status", "--porcelain", "registry", "server")),
+    }
+
+
 def machine() -> dict[str, Any]:
     cpu = ""
     with contextlib.suppress(OSError):
@@ -891,6 +909,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", type=Path, help="run registry-lsp under cProfile, writing this file"
     )
+    parser.add_argument(
+        "--server-cmd", help="command line of the server to test instead of registry-lsp"
+    )
     parser.add_argument("--strict", action="store_true", help="exit 2 when a target fails")
     args = parser.parse_args(argv)
     size = "small" if args.smoke else args.size
@@ -907,6 +928,7 @@ def main(argv: list[str] | None = None) -> int:
         profile=args.profile.resolve() if args.profile else None,
         cache=args.cache,
         seed=args.seed,
+        server_cmd=shlex.split(args.server_cmd) if args.server_cmd else None,
     )
     started = time.perf_counter()
     try:
@@ -928,6 +950,7 @@ def main(argv: list[str] | None = None) -> int:
             "profiled": plan.profile is not None,
         },
         "machine": machine(),
+        "revision": revision(),
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "duration_s": time.perf_counter() - started,
         "targets": rows,

@@ -40,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402
-from bench_lsp import machine, with_probe  # noqa: E402
+from bench_lsp import machine, revision, with_probe  # noqa: E402
 
 from hybrid_registry.manager import UnifiedRegistryManager  # noqa: E402
 
@@ -303,6 +303,7 @@ def main(argv: list[str] | None = None) -> int:
             "workload": {"size": args.size, "seed": args.seed, "variants": list(variants)},
             "settings": {"repeat": args.repeat, "floor_hover_p50_ms": floor_hover},
             "machine": info,
+            "revision": revision(),
             "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "duration_s": time.perf_counter() - started,
             "targets": rows,
