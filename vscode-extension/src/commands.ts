@@ -1,4 +1,5 @@
 /** The extension's commands. Each accepts optional arguments so it can be scripted and tested. */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import type { ServerManager } from './client';
@@ -242,6 +243,13 @@ async function createWorkspace(
   return file;
 }
 
+/** The path itself or its nearest ancestor that exists (a working directory for the CLI). */
+function existingAncestor(p: string): string {
+  let dir = p;
+  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
 function isInsidePath(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
@@ -266,8 +274,11 @@ async function createWithCli(
     developerId,
     ...(template === 'minimal' ? ['--template', 'minimal'] : []),
   ];
-  log.info(`Running ${commandLine(cli)}`);
-  const res = await runProcess(cli, { timeoutMs: 60_000 });
+  const cwd = existingAncestor(path.dirname(target));
+  log.info(`Running ${commandLine(cli)} in ${cwd}`);
+  const res = await runProcess(cli, { cwd, timeoutMs: 60_000 });
   if (res.code !== 0) throw new Error((res.spawnError ?? res.stderr.trim()) || `exit code ${res.code}`);
-  return res.stdout.trim().split(/\r?\n/).pop()?.trim();
+  // The CLI prints the path relative to its working directory when it is inside it.
+  const printed = res.stdout.trim().split(/\r?\n/).pop()?.trim();
+  return printed ? path.resolve(cwd, printed) : undefined;
 }

@@ -68,6 +68,8 @@ export const stub = {
   settings: {} as Record<string, unknown>,
   workspaceFolders: [] as { uri: Uri; name: string; index: number }[],
   messages: [] as Message[],
+  commands: new Map<string, (...args: unknown[]) => unknown>(),
+  opened: [] as string[],
   log: [] as string[],
   onDidChangeConfiguration: new EventEmitter<{ affectsConfiguration(s: string): boolean }>(),
   reset(): void {
@@ -75,6 +77,7 @@ export const stub = {
     this.workspaceFolders = [];
     this.messages = [];
     this.log = [];
+    this.opened = [];
   },
   /** Simulates the user changing settings. */
   changeSettings(values: Record<string, unknown>): void {
@@ -168,6 +171,10 @@ const vscode = {
       showWarningMessage: message('warning'),
       showInformationMessage: message('information'),
       onDidChangeActiveTextEditor: new EventEmitter<unknown>().event,
+      showTextDocument: (doc: { uri: Uri }) => {
+        stub.opened.push(doc.uri.fsPath);
+        return Promise.resolve(undefined);
+      },
       activeTextEditor: undefined,
       visibleTextEditors: [],
     },
@@ -188,11 +195,22 @@ const vscode = {
       }),
       textDocuments: [],
       notebookDocuments: [],
+      openTextDocument: (uri: Uri) => Promise.resolve({ uri }),
+      registerTextDocumentContentProvider: () => new Disposable(),
     },
     autoHandler,
   ),
   commands: new Proxy(
-    { registerCommand: () => new Disposable(), executeCommand: () => Promise.resolve(undefined) },
+    {
+      registerCommand: (id: string, cb: (...args: unknown[]) => unknown) => {
+        stub.commands.set(id, cb);
+        return new Disposable(() => stub.commands.delete(id));
+      },
+      executeCommand: async (id: string, ...args: unknown[]) => {
+        const cb = stub.commands.get(id);
+        return cb ? await cb(...args) : undefined;
+      },
+    },
     autoHandler,
   ),
   extensions: new Proxy({ getExtension: () => undefined, all: [] }, autoHandler),
