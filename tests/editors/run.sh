@@ -240,6 +240,19 @@ code_server_exthost_tests() {
     HR_RUN_DIR="$RUN" HR_TEST_RESULT="$RUN/exthost-result.json" timeout 300 node "$HERE/code-server/exttest.js"
 }
 
+code_server_exthost_multiroot() {
+  local ws="$RUN/ws-multi"
+  mkdir -p "$ws"
+  cp -r "$EXAMPLES" "$ws/examples"
+  cp -r "$EXAMPLES" "$ws/examples-b"
+  find "$ws" -name __pycache__ -prune -exec rm -rf {} +
+  mkdir -p "$ws/examples-b/.vscode"
+  echo '{ "hybridRegistry.diagnostics.disabled": ["unknown-step"] }' > "$ws/examples-b/.vscode/settings.json"
+  echo '{ "folders": [{ "path": "examples" }, { "path": "examples-b" }] }' > "$ws/multi.code-workspace"
+  in_group env "${EDITOR_ENV[@]}" HR_URL="$CS_URL" HR_WORKSPACE="$ws/multi.code-workspace" HR_SHOTS="$SHOTS" \
+    HR_EXT_DIR="$EXT" HR_RUN_DIR="$RUN" HR_TEST_RESULT="$RUN/exthost-result.json" timeout 300 node "$HERE/code-server/exttest.js"
+}
+
 # ---- main ----------------------------------------------------------------------------------------
 
 step "prerequisites (apt: neovim, chromium, ripgrep, libkrb5-dev)" install_system_packages || true
@@ -259,6 +272,7 @@ else
     && step "code-server start" start_code_server; then
     step "code-server UI e2e (headless Chromium)" code_server_ui_e2e
     step "code-server extension-host tests (mocha)" code_server_exthost_tests
+    step "code-server extension-host tests, multi-root workspace" code_server_exthost_multiroot
     kill_group "$CS_PGID"
     if [ "${UPDATE_SCREENSHOTS:-0}" = 1 ]; then
       mkdir -p "$EXT/images"
