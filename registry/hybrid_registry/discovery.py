@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from hybrid_registry.loaders import (
     INTERFACE_SUFFIX,
     WORKSPACE_REGISTRY_PARTS,
+    split_lines,
     workspace_registry_file,
 )
 from hybrid_registry.models import Problem, Severity, SourceRange
@@ -36,6 +37,8 @@ MAX_DEPTH = 12
 SKIPPED_DIRS = frozenset(
     {"node_modules", "__pycache__", "site-packages", "dist-packages", "venv", "env"}
 )
+SYSTEM_DIRS = frozenset({"/proc", "/sys", "/dev", "/run"})
+"""Never walked, even when a folder at the file-system root is opened."""
 FRAMEWORK_PACKAGES = ("cursus",)
 
 
@@ -75,7 +78,7 @@ class RegistryLayout:
 
 def setting_range(text: str, key: str, in_tool_table: bool) -> SourceRange:
     """Where a key is written in a TOML file (line search; tomllib keeps no positions)."""
-    lines = text.splitlines()
+    lines = split_lines(text)
     start = 0
     if in_tool_table:
         header = re.compile(r"^\s*\[\s*tool\s*\.\s*[\"']?hybrid-registry[\"']?\s*\]")
@@ -98,7 +101,7 @@ def setting_range(text: str, key: str, in_tool_table: bool) -> SourceRange:
 def _entry_range(text: str, key: str, entry: str, in_tool_table: bool) -> SourceRange:
     """Where a string of a list setting is written (its content), else the key's range."""
     key_range = setting_range(text, key, in_tool_table)
-    lines = text.splitlines()
+    lines = split_lines(text)
     for index in range(key_range.start_line, min(key_range.start_line + 200, len(lines))):
         line = lines[index]
         if index > key_range.start_line and re.match(r"^\s*[\[A-Za-z]", line):
@@ -124,7 +127,7 @@ def _toml_error_range(error: Exception, text: str) -> SourceRange:
         if match:
             line, col = int(match.group(1)), int(match.group(2))
         elif "end of document" in str(error):
-            lines = text.splitlines() or [""]
+            lines = split_lines(text) or [""]
             line, col = len(lines), len(lines[-1]) + 1
         else:
             line, col = 1, 1
@@ -151,6 +154,11 @@ def read_config(folder: str | Path) -> tuple[RegistryConfig | None, Path | None,
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(
                 Problem(path=str(path), code="invalid-config", message=f"Cannot read: {exc}")
+            )
+            continue
+        except RecursionError:
+            problems.append(
+                Problem(path=str(path), code="invalid-config", message="TOML nested too deeply")
             )
             continue
         except tomllib.TOMLDecodeError as exc:
@@ -209,6 +217,17 @@ def read_config(folder: str | Path) -> tuple[RegistryConfig | None, Path | None,
     return None, None, problems
 
 
+def resolve_entry(root: Path, entry: str) -> Path | None:
+    """A configured path made absolute, or None when no file could have that name (a null
+    byte, a name too long...): the caller reports it like a missing path."""
+    try:
+        path = (root / entry).resolve()
+        path.exists()  # raises for names the OS rejects
+    except (OSError, ValueError, RuntimeError):
+        return None
+    return path
+
+
 def find_config_root(path: str | Path) -> Path | None:
     """The nearest folder at or above `path` holding a registry configuration."""
     current = Path(path).resolve()
@@ -220,8 +239,15 @@ def find_config_root(path: str | Path) -> Path | None:
         pyproject = folder / PYPROJECT
         if pyproject.is_file():
             try:
-                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                text = pyproject.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            try:
+                data = tomllib.loads(text)
+            except (tomllib.TOMLDecodeError, RecursionError):
+                # A broken pyproject that means to configure us: report it, don't skip it.
+                if f"[tool.{TOOL_TABLE}]" in text:
+                    return folder
                 continue
             if isinstance(data.get("tool"), dict) and TOOL_TABLE in data["tool"]:
                 return folder
@@ -257,7 +283,7 @@ def _walk(root: Path, max_depth: int = MAX_DEPTH) -> _WalkResult:
         folder, depth = stack.pop()
         try:
             real = os.path.realpath(folder)
-            if real in visited:
+            if real in visited or real in SYSTEM_DIRS:
                 continue
             visited.add(real)
             entries = list(os.scandir(folder))
@@ -364,8 +390,8 @@ def discover(folder: str | Path, *, use_installed_framework: bool = True) -> Reg
 
     if layout.config.core is not None:
         for entry in layout.config.core:
-            path = (root / entry).resolve()
-            if path.exists():
+            path = resolve_entry(root, entry)
+            if path is not None and path.exists():
                 layout.core_sources.append(path)
             else:
                 missing("core", entry, "Core registry source")
@@ -377,8 +403,8 @@ def discover(folder: str | Path, *, use_installed_framework: bool = True) -> Reg
 
     if layout.config.workspaces is not None:
         for entry in layout.config.workspaces:
-            path = (root / entry).resolve()
-            if path.is_dir():
+            path = resolve_entry(root, entry)
+            if path is not None and path.is_dir():
                 layout.workspace_roots.append(path)
                 layout.workspace_files.extend(workspaces_under(path))
             else:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
+import stat
 import threading
 import warnings
 from collections.abc import Iterable, Iterator
@@ -88,10 +90,23 @@ class WorkspaceLoad:
 
 # --------------------------------------------------------------------------- reading files
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as Python's tokenizer and LSP count them: only `\\n`, `\\r\\n` and `\\r` end a
+    line (`str.splitlines` also splits at form feeds and other separators)."""
+    return _LINE_BREAK.split(text)
+
 
 def read_text(path: str | Path, problems: list[Problem]) -> str | None:
     """Read a UTF-8 file; a missing, unreadable or non-UTF-8 file becomes a problem."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            problems.append(
+                _problem(path, None, "unreadable-file", "Not a regular file; it was not read")
+            )
+            return None
         with open(path, encoding="utf-8") as handle:
             return handle.read()
     except FileNotFoundError:
@@ -105,7 +120,7 @@ def read_text(path: str | Path, problems: list[Problem]) -> str | None:
                 f"File is not valid UTF-8 (byte {exc.start}); save it as UTF-8",
             )
         )
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         problems.append(_problem(path, None, "unreadable-file", f"Cannot read file: {exc}"))
     return None
 
@@ -130,7 +145,7 @@ class _ModuleReader:
 
     def __init__(self, path: str, text: str) -> None:
         self.path = path
-        self.lines = text.splitlines()
+        self.lines = split_lines(text)
         self.problems: list[Problem] = []
         self.constants: dict[str, Any] = {}
         self.assignments: dict[str, ast.expr] = {}

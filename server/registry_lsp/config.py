@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
-from hybrid_registry.discovery import RegistryLayout, discover, workspaces_under
+from hybrid_registry.discovery import RegistryLayout, discover, resolve_entry, workspaces_under
 from hybrid_registry.models import Problem, Severity
 
 DEFAULT_DEBOUNCE_MS = 150
@@ -25,7 +25,7 @@ class DiagnosticSettings(BaseModel):
     """Severity per diagnostic code, replacing the default one."""
     disabled: tuple[str, ...] = ()
     """Codes never reported."""
-    debounce_ms: int = Field(default=DEFAULT_DEBOUNCE_MS, ge=0, le=5000)
+    debounce_ms: StrictInt = Field(default=DEFAULT_DEBOUNCE_MS, ge=0, le=5000)
 
 
 class ServerSettings(BaseModel):
@@ -167,8 +167,8 @@ def layout_for(root: Path, settings: ServerSettings) -> RegistryLayout:
     if settings.core is not None:
         layout.core_sources = []
         for entry in settings.core:
-            path = (root / entry).resolve()
-            if path.exists():
+            path = resolve_entry(root, entry)
+            if path is not None and path.exists():
                 layout.core_sources.append(path)
             else:
                 layout.problems.append(_setting_problem(root, "core", entry))
@@ -176,14 +176,14 @@ def layout_for(root: Path, settings: ServerSettings) -> RegistryLayout:
         layout.workspace_roots = []
         layout.workspace_files = []
         for entry in settings.workspaces:
-            path = (root / entry).resolve()
-            if path.is_dir():
+            path = resolve_entry(root, entry)
+            if path is not None and path.is_dir():
                 layout.workspace_roots.append(path)
                 layout.workspace_files.extend(workspaces_under(path))
             else:
                 layout.problems.append(
                     _setting_problem(root, "workspaces", entry, "is not a folder")
-                    if path.exists()
+                    if path is not None and path.exists()
                     else _setting_problem(root, "workspaces", entry)
                 )
     if settings.default_workspace is not None:

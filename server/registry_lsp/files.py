@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hybrid_registry.discovery import SKIPPED_DIRS
+from hybrid_registry.discovery import SKIPPED_DIRS, SYSTEM_DIRS
 from hybrid_registry.models import Location, SourceRange
 
 MAX_DEPTH = 12
@@ -39,7 +39,7 @@ def iter_files(root: Path, suffixes: tuple[str, ...], max_files: int = MAX_FILES
         folder, depth = stack.pop()
         try:
             real = os.path.realpath(folder)
-            if real in seen:
+            if real in seen or real in SYSTEM_DIRS:
                 continue
             seen.add(real)
             entries = sorted(os.scandir(folder), key=lambda e: e.name)

@@ -13,7 +13,7 @@ import inspect
 import logging
 import os
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, cast
 from urllib.parse import unquote, urlparse
@@ -39,6 +39,7 @@ from registry_lsp.render import (
     server_position,
 )
 from registry_lsp.state import DocumentState, FolderState, findings_for_document
+from registry_lsp.textsync import apply_content_changes
 
 log = logging.getLogger("registry_lsp.server")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -78,6 +79,7 @@ class RegistryLanguageServer(LanguageServer):
         self.parent_pid: int | None = None
         self._watched: tuple[str, ...] | None = None
         self.disk_lines: dict[str, tuple[tuple[int, int], list[str]]] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ capabilities
     def client_supports(self, *path: str) -> bool:
@@ -123,7 +125,11 @@ class RegistryLanguageServer(LanguageServer):
             return best
         from hybrid_registry.discovery import find_config_root
 
-        root = find_config_root(target) or target.parent
+        root = find_config_root(target)
+        if root is None:
+            root = target.parent
+            if root == Path(root.anchor) or root == Path.home():
+                return None  # no registry: never walk a whole disk or home folder
         folder = self.add_folder(root)
         self.schedule_load(folder)
         return folder
@@ -153,9 +159,15 @@ class RegistryLanguageServer(LanguageServer):
         return lines
 
     # ------------------------------------------------------------------ loading
+    def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Run a background task, keeping a reference until it is done."""
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
     def schedule_load(self, folder: FolderState) -> None:
         folder.loading = True
-        asyncio.get_running_loop().create_task(self.load_folder(folder))
+        self.spawn(self.load_folder(folder))
 
     async def load_folder(self, folder: FolderState) -> None:
         """Load a folder's registry in a worker thread, with work-done progress."""
@@ -354,39 +366,43 @@ class RegistryLanguageServer(LanguageServer):
                 self.refresh_diagnostics(folder)
 
     # ------------------------------------------------------------------ diagnostics
-    def diagnostics_for(self, document: DocumentState) -> list[types.Diagnostic] | None:
+    async def compute_diagnostics(
+        self, document: DocumentState
+    ) -> tuple[int | None, list[types.Diagnostic]] | None:
+        """(version, diagnostics) of a document, computed off the event loop so requests
+        keep flowing; None while its registry is not loaded."""
         folder = self.folder_of(document.path)
         if folder is None:
             return None
-        findings = findings_for_document(folder, document)
-        if findings is None:
-            return None
+        with document.lock:
+            version, lines = document.version, document.lines
+        loop = asyncio.get_running_loop()
+        findings = await loop.run_in_executor(None, findings_for_document, folder, document)
+        if findings is None or document.version != version:
+            return None  # not loaded yet, or edited meanwhile (a newer pass is scheduled)
         codec = self.workspace.position_codec
         related = (
             self.client_supports("text_document", "publish_diagnostics", "related_information")
             or self.pull_diagnostics
         )
-        return [
-            lsp_diagnostic(codec, document.lines, finding, self.lines_of, related)
-            for finding in findings
+        return version, [
+            lsp_diagnostic(codec, lines, finding, self.lines_of, related) for finding in findings
         ]
 
-    def publish(self, uri: str) -> None:
-        self.pending.pop(uri, None)
+    async def publish(self, uri: str) -> None:
         document = self.documents.get(uri)
         if document is None:
             return  # closed meanwhile
         try:
-            diagnostics = self.diagnostics_for(document)
+            result = await self.compute_diagnostics(document)
         except Exception:
             log.exception("Computing diagnostics for %s failed", uri)
             return
-        if diagnostics is None:
+        if result is None or self.documents.get(uri) is not document:
             return
+        version, diagnostics = result
         self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(
-                uri=uri, version=document.version, diagnostics=diagnostics
-            )
+            types.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics)
         )
 
     def schedule_diagnostics(self, uri: str, delay: float) -> None:
@@ -397,10 +413,15 @@ class RegistryLanguageServer(LanguageServer):
         if handle is not None:
             handle.cancel()
         loop = asyncio.get_running_loop()
+
+        def start() -> None:
+            self.pending.pop(uri, None)
+            self.spawn(self.publish(uri))
+
         if delay <= 0:
-            self.publish(uri)
+            start()
         else:
-            self.pending[uri] = loop.call_later(delay, self.publish, uri)
+            self.pending[uri] = loop.call_later(delay, start)
 
     def refresh_diagnostics(self, folder: FolderState | None = None) -> None:
         """After a registry change: every open document of the folder gets new diagnostics."""
@@ -538,7 +559,7 @@ def watch_parent(ls: RegistryLanguageServer) -> None:
             except OSError:
                 pass
 
-    asyncio.get_running_loop().create_task(poll())
+    ls.spawn(poll())
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -590,12 +611,7 @@ def did_change_watched_files(
         ls.file_changed(path)
 
 
-def _open_or_change(ls: RegistryLanguageServer, uri: str, opened: bool) -> None:
-    text_document = ls.workspace.get_text_document(uri)
-    document = ls.documents.get(uri)
-    if document is None:
-        document = ls.documents[uri] = DocumentState(uri=uri, path=path_of(uri))
-    document.update(text_document.source, text_document.version)
+def _document_changed(ls: RegistryLanguageServer, document: DocumentState, opened: bool) -> None:
     folder = ls.folder_of(document.path)
     if (
         document.path is not None
@@ -608,7 +624,7 @@ def _open_or_change(ls: RegistryLanguageServer, uri: str, opened: bool) -> None:
             ls.refresh_diagnostics(folder)
         else:
             schedule_overlay(ls, document)
-    ls.schedule_diagnostics(uri, 0 if opened else ls.debounce_for(document))
+    ls.schedule_diagnostics(document.uri, 0 if opened else ls.debounce_for(document))
 
 
 def schedule_overlay(ls: RegistryLanguageServer, document: DocumentState) -> None:
@@ -630,13 +646,24 @@ def schedule_overlay(ls: RegistryLanguageServer, document: DocumentState) -> Non
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
 @guarded(_none)
 def did_open(ls: RegistryLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
-    _open_or_change(ls, params.text_document.uri, opened=True)
+    item = params.text_document
+    document = ls.documents.get(item.uri)
+    if document is None:
+        document = ls.documents[item.uri] = DocumentState(uri=item.uri, path=path_of(item.uri))
+    document.update(item.text, item.version)
+    _document_changed(ls, document, opened=True)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 @guarded(_none)
 def did_change(ls: RegistryLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
-    _open_or_change(ls, params.text_document.uri, opened=False)
+    document = ls.documents.get(params.text_document.uri)
+    if document is None:
+        log.warning("didChange for %s, which is not open", params.text_document.uri)
+        return
+    text = apply_content_changes(document.text, params.content_changes, ls.workspace.position_codec)
+    document.update(text, params.text_document.version)
+    _document_changed(ls, document, opened=False)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -683,8 +710,14 @@ async def pull_diagnostics(
 ) -> types.RelatedFullDocumentDiagnosticReport:
     await ls.registry_ready(params.text_document.uri)
     document = ls.documents.get(params.text_document.uri)
-    items = ls.diagnostics_for(document) if document is not None else None
-    return types.RelatedFullDocumentDiagnosticReport(items=items or [])
+    result = None
+    for _ in range(3):  # an edit during the computation makes it stale: compute again
+        if document is None or ls.documents.get(params.text_document.uri) is not document:
+            break
+        result = await ls.compute_diagnostics(document)
+        if result is not None:
+            break
+    return types.RelatedFullDocumentDiagnosticReport(items=result[1] if result else [])
 
 
 @server.feature(
@@ -825,23 +858,37 @@ def reload_command(ls: RegistryLanguageServer, *args: Any) -> dict[str, Any]:
 
 
 @server.command(constants.CMD_CREATE_WORKSPACE)
+@guarded(lambda: {"error": "Creating the workspace failed; see the output log"})
 def create_workspace_command(ls: RegistryLanguageServer, *args: Any) -> dict[str, Any]:
-    """Write a new workspace registry on the user's explicit request."""
+    """Write a new workspace registry on the user's explicit request, inside an open folder."""
     options: Any = args[0] if args else {}
     if isinstance(options, list):
         options = options[0] if options else {}
     if not isinstance(options, dict):
-        return {"error": "Expected {path, developerId, template}"}
+        return {"error": "Expected one argument {path, developerId, template}"}
+    raw_path, developer_id = options.get("path"), options.get("developerId")
+    template = options.get("template") or "standard"
+    if not isinstance(raw_path, str) or not raw_path.strip():
+        return {"error": "'path' must be the folder of the new workspace"}
+    if not isinstance(developer_id, str) or template not in ("standard", "minimal"):
+        return {"error": "'developerId' must be a string and 'template' standard or minimal"}
+    if not ls.folders:
+        return {"error": "Open a folder first: workspaces are created inside it"}
+    base = next(iter(ls.folders.values())).root
+    try:
+        target = (base / raw_path).resolve()
+    except (OSError, ValueError) as exc:
+        return {"error": f"Invalid path {raw_path!r}: {exc}"}
+    if not any(target == f.root or f.root in target.parents for f in ls.folders.values()):
+        return {"error": f"{target} is outside the open folders; choose a folder inside them"}
     try:
         file = create_workspace_registry(
-            str(options.get("path", "")),
-            str(options.get("developerId", "")),
-            options.get("template") or "standard",
+            target, developer_id, "minimal" if template == "minimal" else "standard"
         )
     except (ValueError, OSError) as exc:
         return {"error": str(exc)}
     ls.file_changed(str(file.resolve()))
-    return {"file": str(file)}
+    return {"file": str(file.resolve())}
 
 
 @server.feature(types.SHUTDOWN)

@@ -159,9 +159,11 @@ class DocumentState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def update(self, text: str, version: int | None) -> None:
-        self.text = text
-        self.version = version
-        self.lines = split_lines(text)
+        lines = split_lines(text)
+        with self.lock:  # analysis may run in a worker thread
+            self.text = text
+            self.version = version
+            self.lines = lines
 
     def analysis(self, calls: tuple[str, ...]) -> DocumentAnalysis:
         with self.lock:

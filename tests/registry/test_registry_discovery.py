@@ -136,7 +136,7 @@ def test_invalid_toml_is_a_problem_with_its_position(tmp_path: Path) -> None:
     ]
     write(tmp_path / ".hybrid-registry.toml", 'core = ["a.py"]\nworkspaces = [\n')
     _, _, problems = read_config(tmp_path)
-    assert [p.range.start_line for p in problems] == [1]  # at the end of the document
+    assert [p.range.start_line for p in problems] == [2]  # at the end of the document
 
 
 def test_missing_configured_paths_are_problems(tmp_path: Path) -> None:

@@ -28,6 +28,10 @@ from registry_lsp.features.context import (
     resolve_node,
 )
 
+MAX_SUGGESTED_NAMES = 50
+"""Distinct unknown names per pass that get "did you mean" (a file of thousands of unknown
+names must not hold up diagnostics; later passes suggest for the rest)."""
+
 NOT_LOADED = frozenset({"syntax-error", "unreadable-file"})
 """Problem codes that mean a registry file contributed no steps."""
 
@@ -58,11 +62,11 @@ def _conflict_message(name: str, definitions: list[StepDefinition], winner: str 
     return message
 
 
-def _use_findings(ctx: FeatureContext, name: str) -> NameFindings:
+def _use_findings(ctx: FeatureContext, name: str, suggest: bool = True) -> NameFindings:
     manager = ctx.manager
     resolved = resolve_node(manager, name, ctx.workspace_id)
     if resolved is None:
-        message = unknown_step_message(name, manager.suggestions(name))
+        message = unknown_step_message(name, manager.suggestions(name) if suggest else [])
         return ((Severity.ERROR, UNKNOWN_STEP, message, ()),)
     definition, base, job_type = resolved.definition, resolved.base, resolved.job_type
     findings: list[tuple[Severity, str, str, tuple[RelatedInfo, ...]]] = []
@@ -144,6 +148,7 @@ def document_findings(
         if is_registry_file and ctx.path is not None
         else []
     )
+    budget = MAX_SUGGESTED_NAMES
     # A registry file that could not be read defines nothing: no hints on its keys.
     defines = is_registry_file and not any(f.code in NOT_LOADED for f in file_findings)
     for reference in ctx.analysis.references:
@@ -153,7 +158,12 @@ def document_findings(
             key = (ctx.workspace_id, reference.value)
             found = memo.get(key)
             if found is None:
-                found = memo[key] = _use_findings(ctx, reference.value)
+                suggest = budget > 0
+                found = _use_findings(ctx, reference.value, suggest=suggest)
+                unknown = bool(found) and found[0][1] == UNKNOWN_STEP
+                budget -= unknown
+                if suggest or not unknown:
+                    memo[key] = found  # over budget: a later pass may still suggest
             rng = reference_range(reference)
             findings.extend(
                 Finding(range=rng, severity=severity, code=code, message=message, related=related)
