@@ -1215,7 +1215,25 @@ class DocumentAnalyzer:
         units: dict[tuple[tuple[str, ...], str], _UnitResult] = {}
         previous_units = self._units
 
+        # Units to parse, consecutive, parsed together when something else comes (to keep the
+        # references in order) or at the end.
+        batch: _Batch = []
+        keys: list[tuple[tuple[str, ...], str]] = []
+
+        def flush() -> None:
+            if batch:
+                results = _analyze_units(lines, batch, names)
+                done = list(zip(batch, keys, results, strict=True))
+                batch.clear()
+                keys.clear()
+                for (first, _, _), key, result in done:
+                    units[key] = result
+                    emit(first, result)
+
         def emit(first: int, result: _UnitResult) -> None:
+            if not (result[0] or result[1]):
+                return
+            flush()
             old = previous_made.get(first)
             if old is not None and old[0] is result:
                 made[first] = old
@@ -1230,43 +1248,30 @@ class DocumentAnalyzer:
 
         def read(members: Sequence[_Logical]) -> None:
             for logical in members:
-                result = logical.result
-                if result is not None and (result[0] or result[1]):
-                    emit(logical.first, result)
+                if logical.result is not None:
+                    emit(logical.first, logical.result)
 
         def parse_segment(start: int, stop: int) -> None:
             members = logicals[start:stop]
             starts = _units(members)
-            batch: _Batch = []  # consecutive units to parse, in one go if possible
-
-            def flush() -> None:
-                if batch:
-                    results = _analyze_units(lines, batch, names)
-                    for (first, end, headers), result in zip(batch, results):
-                        units[(headers, "\n".join(lines[first:end]))] = result
-                        if result[0] or result[1]:
-                            emit(first, result)
-                    batch.clear()
-
             for k, (j, headers) in enumerate(starts):
                 end_j = starts[k + 1][0] if k + 1 < len(starts) else len(members)
                 unit = members[j:end_j]
                 if not any(logical.parse for logical in unit):
-                    flush()
                     read(unit)
                     continue
                 first = unit[0].first
                 end = logicals[start + end_j].first if start + end_j < len(logicals) else len(lines)
                 key = (headers, "\n".join(lines[first:end]))
                 result = units.get(key) or previous_units.get(key)
-                if result is None:
-                    batch.append((first, end, headers))
-                    continue
-                flush()
-                units[key] = result
-                if result[0] or result[1]:
+                if result is not None:
+                    units[key] = result
                     emit(first, result)
-            flush()
+                    continue
+                if batch and batch[-1][1] != first:
+                    flush()
+                batch.append((first, end, headers))
+                keys.append(key)
 
         # Logical lines that need a parser are parsed within their top-level segment; the rest
         # are read directly.
@@ -1284,6 +1289,7 @@ class DocumentAnalyzer:
             parse_segment(start, stop)
             done = stop
         read(logicals[done:])
+        flush()
 
         self._made = made
         self._units = units
