@@ -19,7 +19,9 @@ from typing import Any, TypeVar, cast
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 
 from hybrid_registry.loaders import INTERFACE_SUFFIX, read_text
 from hybrid_registry.setup import create_workspace_registry
@@ -54,6 +56,11 @@ FIRST_LOAD_WAIT = 10.0
 """Seconds a request waits for a folder's first registry load before answering empty."""
 
 
+def glob_escape(name: str) -> str:
+    """Escape LSP glob metacharacters in a file name."""
+    return "".join(f"[{c}]" if c in "*?[]{}" else c for c in name)
+
+
 def path_of(uri: str) -> str | None:
     """The absolute path of a `file:` URI, else None (untitled, notebook cells...)."""
     parsed = urlparse(uri)
@@ -65,9 +72,33 @@ def path_of(uri: str) -> str | None:
     return str(Path(path).resolve())
 
 
+class _Ignored:
+    """Stands for a message that was already answered with an error (see below)."""
+
+    jsonrpc = "ignored"
+
+
+class RegistryProtocol(LanguageServerProtocol):
+    """pygls drops a request whose params do not match the protocol's types, leaving the
+    client waiting forever; answer it with `InvalidParams` instead."""
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if "id" in data and "method" in data and "result" not in data:
+                log.warning("Invalid %s request: %s", data.get("method"), exc)
+                error = JsonRpcInvalidParams(
+                    f"Invalid parameters for {data.get('method')}"
+                ).to_response_error()
+                self._send_response(data["id"], None, error)
+                return _Ignored()
+            raise
+
+
 class RegistryLanguageServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__(constants.SERVER_NAME, __version__)
+        super().__init__(constants.SERVER_NAME, __version__, protocol_cls=RegistryProtocol)
         self.folders: dict[str, FolderState] = {}
         self.documents: dict[str, DocumentState] = {}
         self.base_settings = ServerSettings()
@@ -172,6 +203,8 @@ class RegistryLanguageServer(LanguageServer):
     async def load_folder(self, folder: FolderState) -> None:
         """Load a folder's registry in a worker thread, with work-done progress."""
         loop = asyncio.get_running_loop()
+        folder.load_serial += 1
+        serial = folder.load_serial
         folder.loading = True
         self.send_status()
         token: str | None = None
@@ -200,6 +233,9 @@ class RegistryLanguageServer(LanguageServer):
         log.info("Loading the registry of %s", folder.root)
         try:
             manager = await loop.run_in_executor(None, folder.build_manager, progress)
+            if serial != folder.load_serial or self.folders.get(str(folder.root)) is not folder:
+                log.info("A newer load of %s replaces this one", folder.root)
+                return
         except Exception as exc:  # our bug, not user data: keep serving, say so
             log.exception("Loading the registry of %s failed", folder.root)
             folder.load_error = f"Loading the registry failed: {exc}"
@@ -224,7 +260,8 @@ class RegistryLanguageServer(LanguageServer):
                 len(manager.all_problems()),
             )
         finally:
-            folder.loading = False
+            if serial == folder.load_serial:
+                folder.loading = False
             if token is not None:
                 self.work_done_progress.end(token, types.WorkDoneProgressEnd(message="Done"))
         await self.register_watchers()
@@ -315,7 +352,9 @@ class RegistryLanguageServer(LanguageServer):
             if folder.manager is not None:
                 for source in folder.manager.config.core or []:
                     if not Path(source).is_dir():
-                        patterns.add(str(source))
+                        # By name, not absolute path: paths may hold glob characters.
+                        # Events for other files of that name are ignored on reload.
+                        patterns.add("**/" + glob_escape(Path(source).name))
         key = tuple(sorted(patterns))
         if self._watched == key:
             return

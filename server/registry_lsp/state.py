@@ -33,6 +33,8 @@ class FolderState:
     settings: ServerSettings = field(default_factory=ServerSettings)
     manager: UnifiedRegistryManager | None = None
     loading: bool = False
+    load_serial: int = 0
+    """Counts loads; only the latest one may install its registry."""
     load_error: str | None = None
     index: LazyFolderIndex = field(init=False)
     _names: tuple[object, NameIndex] | None = None

@@ -1,0 +1,97 @@
+"""Raw JSON-RPC edge cases a typed client cannot send: every request gets an answer."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+TIMEOUT = 30
+
+
+class RawClient:
+    def __init__(self, cwd: Path) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "registry_lsp"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=cwd,
+        )
+
+    def send(self, message: dict[str, Any]) -> None:
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+        assert self.process.stdin is not None
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.process.stdin.flush()
+
+    def receive(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        length = 0
+        while True:
+            line = self.process.stdout.readline()
+            assert line, "the server closed its output"
+            if line in (b"\r\n", b"\n"):
+                break
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        message: dict[str, Any] = json.loads(self.process.stdout.read(length))
+        return message
+
+    def response(self, request_id: int) -> dict[str, Any]:
+        while True:
+            message = self.receive()
+            if message.get("id") == request_id and "method" not in message:
+                return message
+            if "method" in message and "id" in message:  # a request to the client
+                self.send({"id": message["id"], "result": None})
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait(TIMEOUT)
+
+
+def test_malformed_requests_are_answered_and_the_server_keeps_serving(tmp_path: Path) -> None:
+    client = RawClient(tmp_path)
+    try:
+        client.send(
+            {
+                "id": 1,
+                "method": "initialize",
+                "params": {"processId": None, "rootUri": None, "capabilities": {}},
+            }
+        )
+        assert "result" in client.response(1)
+        client.send({"method": "initialized", "params": {}})
+        uri = (tmp_path / "p.py").as_uri()
+        client.send(
+            {
+                "method": "textDocument/didOpen",
+                "params": {
+                    "textDocument": {
+                        "uri": uri,
+                        "languageId": "python",
+                        "version": 1,
+                        "text": 'dag.add_node("A")\n',
+                    }
+                },
+            }
+        )
+        for request_id, params in enumerate(
+            [{}, None, {"textDocument": {"uri": uri}, "position": {"line": -1}}], start=2
+        ):
+            client.send({"id": request_id, "method": "textDocument/hover", "params": params})
+            answer = client.response(request_id)
+            assert answer["error"]["code"] == -32602
+        client.send(
+            {
+                "id": 9,
+                "method": "textDocument/hover",
+                "params": {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 15}},
+            }
+        )
+        assert "result" in client.response(9)  # still serving
+    finally:
+        client.close()
