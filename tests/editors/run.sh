@@ -229,8 +229,13 @@ JSON
 code_server_ui_e2e() {
   local ws
   ws="$(copy_examples ui)"
+  # The same interpreter without site-packages: it cannot import registry_lsp.
+  local bare="$RUN/bin/python-without-server"
+  mkdir -p "$RUN/bin"
+  printf '#!/bin/sh\nexec "%s" -S -I "$@"\n' "$PYTHON" > "$bare" && chmod +x "$bare"
   in_group env "${EDITOR_ENV[@]}" HR_URL="$CS_URL" HR_FOLDER="$ws" HR_SHOTS="$SHOTS" HR_EXT_DIR="$EXT" \
-    HR_RUN_DIR="$RUN" timeout 300 node "$HERE/code-server/ui.e2e.js"
+    HR_RUN_DIR="$RUN" HR_BARE_PYTHON="$bare" \
+    timeout 300 node "$HERE/code-server/ui.e2e.js"
 }
 
 code_server_exthost_tests() {
@@ -276,7 +281,7 @@ else
     kill_group "$CS_PGID"
     if [ "${UPDATE_SCREENSHOTS:-0}" = 1 ]; then
       mkdir -p "$EXT/images"
-      for f in hover completion diagnostics status-view; do cp -f "$SHOTS/$f.png" "$EXT/images/$f.png" 2>/dev/null; done
+      for f in hover completion diagnostics status-view not-installed; do cp -f "$SHOTS/$f.png" "$EXT/images/$f.png" 2>/dev/null; done
       echo "screenshots copied to $EXT/images/"
     fi
   fi

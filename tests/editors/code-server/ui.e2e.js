@@ -10,6 +10,8 @@ const { launch, stopwatch } = require('./common');
 const URL = process.env.HR_URL || 'http://127.0.0.1:18080';
 const FOLDER = process.env.HR_FOLDER;
 const SHOTS = process.env.HR_SHOTS || '/tmp/hr-shots';
+// Optional: an interpreter that cannot import the server.
+const BARE_PYTHON = process.env.HR_BARE_PYTHON;
 
 const checks = [];
 function check(name, ok, detail = '') {
@@ -161,6 +163,43 @@ async function runCommand(page, title) {
     const notes = await page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts().catch(() => []);
     const bad = notes.filter((n) => /Hybrid Registry/.test(n) && /not installed|not found|failed/i.test(n));
     check('no error notification from the extension', bad.length === 0, bad.join(' | '));
+
+    // 6. an interpreter without the server: one clear notification with the pip command
+    if (BARE_PYTHON) {
+      // (the focus is in the preview's webview, which keeps keyboard shortcuts: click the tab)
+      await page.locator('.tabs-container .tab', { hasText: 'xgboost_pipeline.py' }).first().click();
+      await page.locator('.tabs-container .tab.active', { hasText: 'xgboost_pipeline.py' }).waitFor({ timeout: 15000 });
+      // Folder settings: VS Code watches them (like a user editing .vscode/settings.json).
+      const folderSettings = path.join(FOLDER, '.vscode', 'settings.json');
+      fs.mkdirSync(path.dirname(folderSettings), { recursive: true });
+      fs.writeFileSync(folderSettings, JSON.stringify({ 'hybridRegistry.interpreter': BARE_PYTHON }, null, 2));
+      try {
+        const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: 'pip install hybrid-registry-lsp' }).first();
+        await toast.waitFor({ timeout: 60000 });
+        await page.waitForTimeout(300);
+        const text = (await toast.innerText()).replace(/\s+/g, ' ').trim();
+        const buttons = await toast.locator('.monaco-button').allInnerTexts();
+        check('a missing server gets one notification naming the interpreter and the pip command',
+          text.includes(BARE_PYTHON) && text.includes(`${BARE_PYTHON} -m pip install hybrid-registry-lsp`) && buttons.includes('Open Setting'),
+          `${text} [${buttons.join(', ')}]`);
+        await page.screenshot({ path: `${SHOTS}/not-installed.png` });
+        const statusText = (await page.locator('.statusbar-item', { hasText: 'not installed' }).first().innerText()).trim();
+        check('the status item says the server is not installed', /not installed/.test(statusText), statusText);
+      } catch (e) {
+        check('a missing server gets one notification naming the interpreter and the pip command', false, e.message.split('\n')[0]);
+        await page.screenshot({ path: `${SHOTS}/not-installed.png` });
+      } finally {
+        fs.rmSync(folderSettings);
+      }
+      // back to the working interpreter: the server restarts by itself
+      try {
+        await page.locator('.statusbar-item', { hasText: /\d+ steps?/ }).first().waitFor({ timeout: 60000 });
+        check('restoring the interpreter setting restarts the server', true);
+      } catch (e) {
+        check('restoring the interpreter setting restarts the server', false, e.message.split('\n')[0]);
+      }
+      lap('interpreter without the server');
+    }
   } catch (e) {
     failed = true;
     console.error(e);
@@ -172,5 +211,5 @@ async function runCommand(page, title) {
   const nFailed = checks.length - passed + (failed ? 1 : 0);
   fs.writeFileSync(`${SHOTS}/ui-e2e-result.json`, JSON.stringify({ checks, failed }, null, 2));
   console.log(`ui e2e: ${passed} passed, ${nFailed} failed`);
-  process.exit(nFailed === 0 && checks.length >= 5 ? 0 : 1);
+  process.exit(nFailed === 0 && checks.length >= 6 ? 0 : 1);
 })().catch((e) => { console.error(e); process.exit(1); });
