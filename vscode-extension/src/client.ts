@@ -43,7 +43,7 @@ import {
 } from './python';
 import { NotebookCellDiagnostics } from './notebook';
 import { RestartCoalescer } from './restart';
-import { resolveSettings, type ExtensionSettings } from './settings';
+import { affectsRegistry, resolveSettings, type ExtensionSettings } from './settings';
 import { parseStatus, type RegistryStatus, type ServerState } from './status';
 import * as api from './vscodeApi';
 
@@ -237,7 +237,7 @@ export class ServerManager implements api.Disposable {
       api.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`${SETTINGS_SECTION}.trace`)) this.applyTrace();
         // Registry settings apply live: the server re-asks `workspace/configuration`.
-        if (e.affectsConfiguration(SETTINGS_SECTION)) this.notifyConfigurationChanged(client);
+        if (affectsRegistry(e)) this.notifyConfigurationChanged(client);
       }),
     );
     this.applyTrace();

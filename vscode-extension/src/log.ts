@@ -16,15 +16,6 @@ export function effectiveTrace(level: number, setting: TraceSetting): TraceSetti
   return RANK[fromLevel] >= RANK[setting] ? fromLevel : setting;
 }
 
-/** The logging surface the rest of the extension uses (a `vscode.LogOutputChannel` satisfies it). */
-export interface Logger {
-  trace(message: string, ...args: unknown[]): void;
-  debug(message: string, ...args: unknown[]): void;
-  info(message: string, ...args: unknown[]): void;
-  warn(message: string, ...args: unknown[]): void;
-  error(error: string | Error, ...args: unknown[]): void;
-}
-
 /** One line for an unknown thrown value, with the stack when there is one. */
 export function describeError(e: unknown): string {
   if (e instanceof Error) return e.stack ?? `${e.name}: ${e.message}`;

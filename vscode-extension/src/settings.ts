@@ -133,25 +133,6 @@ export function resolveSettings(config: ConfigurationReader): Resolved<Extension
   };
 }
 
-/**
- * The object sent to the server: the whole `hybridRegistry` section, validated. The server ignores
- * the client-only keys (`interpreter`, `trace`).
- */
-export function serverSettings(settings: ExtensionSettings): ExtensionSettings & RegistrySettings {
-  return {
-    ...settings,
-    interpreter: [...settings.interpreter],
-    core: [...settings.core],
-    workspaces: [...settings.workspaces],
-    stepNameCalls: [...settings.stepNameCalls],
-    diagnostics: {
-      severity: { ...settings.diagnostics.severity },
-      disabled: [...settings.diagnostics.disabled],
-    },
-    trace: { ...settings.trace },
-  };
-}
-
 /** The part of `vscode.ConfigurationChangeEvent` we use. */
 export interface ConfigurationChange {
   affectsConfiguration(section: string): boolean;

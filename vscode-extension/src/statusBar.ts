@@ -5,6 +5,7 @@
 import { DOCUMENT_SELECTOR, type ServerManager } from './client';
 import { CMD_STATUS, Commands } from './constants';
 import { describeError } from './log';
+import { affectsRegistry } from './settings';
 import { parseStatus, presentStatusBar, type RegistryStatus } from './status';
 import * as api from './vscodeApi';
 
@@ -43,7 +44,7 @@ export class StatusController implements api.Disposable {
         this.scheduleRefresh(100);
       }),
       api.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('hybridRegistry')) this.scheduleRefresh(300);
+        if (affectsRegistry(e)) this.scheduleRefresh(300);
       }),
     );
     this.render();

@@ -131,7 +131,6 @@ export function newEventEmitter<T>(): vscode.EventEmitter<T> {
   return new vscode.EventEmitter<T>();
 }
 
-export const LogLevel = vscode.LogLevel;
 export const MarkdownString = vscode.MarkdownString;
 export const ThemeColor = vscode.ThemeColor;
 
