@@ -6,18 +6,21 @@ index); converting to the client's position encoding is the renderer's job.
 How it stays correct and fast on code that is being typed:
 
 * A string-, comment- and bracket-aware line scanner splits the document into logical lines. An
-  unclosed bracket is abandoned at the next line that looks like a new statement, so a
-  half-written call does not swallow the rest of the file.
-* A logical line that is a plain call with simple arguments (``dag.add_node("A")``) is read by
-  one regular expression: a "fast line".
-* Every other logical line that mentions a step-name function or dict is parsed, in a small unit
-  cut at a statement boundary (an indented unit is wrapped in ``if 1:`` headers), with
-  :mod:`ast`, or with parso's error-tolerant parser when ``ast`` rejects the unit.
-* Both parsers only locate the bracket that opens a step-name position: the call's ``(``, the
-  subscript's ``[``, the registry dict's ``{``. One shared tokenizer reads the literals inside
-  that bracket, so the two parsers agree by construction.
-* :class:`DocumentAnalyzer` caches scanned lines and parsed units by their text, so after an
-  edit only the edited unit is parsed again.
+  unclosed bracket is abandoned where the next statement seems to start, so a half-written
+  call does not swallow the rest of the file.
+* Logical lines whose step position is certain without a parser are read directly: a plain call
+  with simple arguments (``dag.add_node("A")``, one regular expression) and a statement that
+  starts with the only step-name word in it (``cfg = STEP_NAMES["A"]["x"]``, a multi-line
+  ``add_edge(...)``, a ``STEP_NAMES = {...}`` registry).
+* The other logical lines that mention a step-name word are parsed in small units cut at
+  statement boundaries (an indented unit is wrapped in ``if 1:`` headers): with :mod:`ast`,
+  several consecutive units at once, and with parso's error-tolerant parser for a unit that
+  ``ast`` rejects.
+* Parsers only locate the bracket that opens a step position: the call's ``(``, the subscript's
+  ``[``, the registry dict's ``{``. One tokenizer reads the literals inside every such bracket,
+  whoever found it, so the paths agree by construction (and tests check that they do).
+* :class:`DocumentAnalyzer` caches scanned lines, read statements and parsed units by their
+  text, so after an edit only what changed is read again.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from enum import Enum
 from functools import cached_property, lru_cache
+from itertools import chain
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import parso.grammar
@@ -74,6 +79,8 @@ PIPELINE_DAG = "PipelineDAG"
 
 
 class ReferenceKind(str, Enum):
+    """A use of a step name, or its definition (a top-level key of a registry dict)."""
+
     USE = "use"
     DEFINITION = "definition"
 
@@ -577,6 +584,7 @@ def _code_point_col(text: str, byte_col: int) -> int:
 _LINE_BREAK = re.compile(r"\r\n?|\n")
 _HEAD = re.compile(r"([ \t\f]*)(\w*)")
 _INTERESTING = re.compile(r"['\"#()\[\]{}\\]")
+_LAST_WORD = re.compile(r"\w+$")
 
 _NAME = r"[^\W\d]\w*"
 _FAST_STR_SRC = r"""[rRuU]?(?:"[^"\\]*(?:\\.[^"\\]*)*"|'[^'\\]*(?:\\.[^'\\]*)*')"""
@@ -653,7 +661,7 @@ class _LineScan(NamedTuple):
     depth: int  # bracket depth at the end of the line
     open_string: str  # delimiter of a literal continuing on the next line, else ""
     continued: bool  # ends with a backslash continuation
-    last: str  # last significant character (":" marks a block opener)
+    last: str  # last significant word or character (":" marks a block opener)
     # For a line inside brackets: does it look like the start of the next statement?
     # _NOT_STATEMENT, _STATEMENT_LIKE, _STATEMENT_WORD or _COMPLETE_EXPRESSION.
     start: int = 0
@@ -671,7 +679,8 @@ _State = tuple[int, str, bool]
 
 
 def _scan_code(text: str, pos: int, depth: int, open_string: str) -> tuple[int, str, bool, str]:
-    """Scan ``text`` from ``pos``; return (depth, open_string, continued, last character)."""
+    """Scan ``text`` from ``pos``; return (depth, open_string, continued, last), where ``last``
+    is the last significant word, or else character."""
     n = len(text)
     if open_string:
         if len(open_string) == 3:
@@ -720,7 +729,9 @@ def _scan_code(text: str, pos: int, depth: int, open_string: str) -> tuple[int, 
                 return depth, c, False, ""
             else:
                 return depth, "", False, c
-    return depth, "", False, text[:comment].rstrip()[-1:]
+    code = text[:comment].rstrip()
+    word = _LAST_WORD.search(code, max(0, len(code) - 20))  # bounded: keywords are short
+    return depth, "", False, word.group() if word else code[-1:]
 
 
 def _scan_clean_line(text: str, names: _Names) -> _LineScan:
@@ -843,7 +854,8 @@ def _scan_continuation(text: str, state: _State, names: _Names) -> _LineScan:
                 and depth == depth_before
                 and not (open_string or continued)
                 and last
-                and (last.isalnum() or last in "_)]}'\"")
+                and (last[-1].isalnum() or last[-1] in "_)]}'\"")
+                and not keyword.iskeyword(last)
             ):
                 start = _COMPLETE_EXPRESSION
     return _LineScan(
@@ -1079,11 +1091,13 @@ def _read_contexts(lines: Sequence[str], contexts: Sequence[_Context]) -> _UnitR
 
 
 _Batch = list[tuple[int, int, tuple[str, ...]]]  # units (first line, end line, headers)
+_BATCH_GAP = 40  # lines between two units beyond which parsing them apart is cheaper
 
 
 def _analyze_units(lines: Sequence[str], batch: _Batch, names: _Names) -> list[_UnitResult]:
-    """Results of consecutive units, with one ``ast`` parse for all of them when they are valid
-    (parsing many small units one by one is slow); else split in halves."""
+    """Results of units in document order, with one ``ast`` parse of the lines from the first to
+    the last (parsing many small units one by one is slow) when they are valid; else split in
+    halves. Lines between the units are parsed too, and what is found there is dropped."""
     if len(batch) == 1:
         first, end, headers = batch[0]
         return [_analyze_unit(lines[first:end], headers, names)]
@@ -1208,43 +1222,36 @@ class DocumentAnalyzer:
     def _analyze(self, text: str, names: _Names) -> DocumentAnalysis:
         lines = _LINE_BREAK.split(text) if "\r" in text else text.split("\n")
         logicals = self._scan(lines, names)
-        refs: list[StepReference] = []
-        slots: list[ArgumentSlot] = []
         made: dict[int, _Made] = {}
         previous_made = self._made
         units: dict[tuple[tuple[str, ...], str], _UnitResult] = {}
         previous_units = self._units
-
-        # Units to parse, consecutive, parsed together when something else comes (to keep the
-        # references in order) or at the end.
+        emitted: list[tuple[int, _Made]] = []  # by first line; sorted at the end
+        # Units to parse, in one go (see _analyze_units) unless too far apart.
         batch: _Batch = []
         keys: list[tuple[tuple[str, ...], str]] = []
 
         def flush() -> None:
             if batch:
                 results = _analyze_units(lines, batch, names)
-                done = list(zip(batch, keys, results, strict=True))
-                batch.clear()
-                keys.clear()
-                for (first, _, _), key, result in done:
+                for (first, _, _), key, result in zip(batch, keys, results, strict=True):
                     units[key] = result
                     emit(first, result)
+                batch.clear()
+                keys.clear()
 
         def emit(first: int, result: _UnitResult) -> None:
             if not (result[0] or result[1]):
                 return
-            flush()
             old = previous_made.get(first)
-            if old is not None and old[0] is result:
-                made[first] = old
-            else:
-                made[first] = old = (
+            if old is None or old[0] is not result:
+                old = (
                     result,
                     tuple(_make_ref(r, first) for r in result[0]),
                     tuple(_make_slot(s, first) for s in result[1]),
                 )
-            refs.extend(old[1])
-            slots.extend(old[2])
+            made[first] = old
+            emitted.append((first, old))
 
         def read(members: Sequence[_Logical]) -> None:
             for logical in members:
@@ -1268,7 +1275,7 @@ class DocumentAnalyzer:
                     units[key] = result
                     emit(first, result)
                     continue
-                if batch and batch[-1][1] != first:
+                if batch and first - batch[-1][1] > _BATCH_GAP:
                     flush()
                 batch.append((first, end, headers))
                 keys.append(key)
@@ -1291,9 +1298,12 @@ class DocumentAnalyzer:
         read(logicals[done:])
         flush()
 
+        emitted.sort(key=itemgetter(0))  # parsed units come late; nearly sorted, so cheap
+        refs = tuple(chain.from_iterable(item[1] for _, item in emitted))
+        slots = tuple(chain.from_iterable(item[2] for _, item in emitted))
         self._made = made
         self._units = units
-        return DocumentAnalysis(tuple(refs), tuple(slots))
+        return DocumentAnalysis(refs, slots)
 
     def _scan(self, lines: list[str], names: _Names) -> list[_Logical]:
         """Split ``lines`` into logical lines (and refresh the line caches)."""

@@ -96,6 +96,17 @@ VALID_CASES: list[tuple[str, list[tuple[str, str, ReferenceKind]]]] = [
         ],
     ),
     ('dag.add_edge(\\\n"A", "B")\n', [("A", "add_edge", USE), ("B", "add_edge", USE)]),
+    (
+        'x = (add_node("A") if y else\nadd_node("B") if z else\nadd_node("C") if w else\n'
+        'add_node("D"))\n',
+        [
+            ("A", "add_node", USE),
+            ("B", "add_node", USE),
+            ("C", "add_node", USE),
+            ("D", "add_node", USE),
+        ],
+    ),
+    ('x = [\nadd_node("A")\nfor y in z\n]\n', [("A", "add_node", USE)]),
     # Subscripts
     ('STEP_NAMES["A"]\n', [("A", "STEP_NAMES", USE)]),
     ('x = BUILDER_STEP_NAMES["A"]\n', [("A", "BUILDER_STEP_NAMES", USE)]),

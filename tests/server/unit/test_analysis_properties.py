@@ -50,9 +50,25 @@ CALL_NAMES = [*sorted(analysis.STEP_NAME_CALLS), "foo", "PipelineDAG", "print"]
 @st.composite
 def expressions(draw: st.DrawFn, depth: int = 0) -> str:
     kinds = ["str", "str", "name", "number", "subscript", "concat", "paren", "list", "call"]
+    kinds += ["wrapped"]
     if depth >= 2:
         kinds = ["str", "str", "name", "number", "concat"]
     kind = draw(st.sampled_from(kinds))
+    if kind == "wrapped":  # continuation lines at the statement's indentation
+        template = draw(
+            st.sampled_from(
+                [
+                    "(\n{a} if x else\n{b} if y else\n{c})",
+                    "[\n{a}\nfor x in y\nif {b}\n]",
+                    "(\n{a}\n+ {b}\n)",
+                    "(\n{a} and\n{b} or\nnot {c})",
+                    "{{\n{a}:\n{b},\n}}",
+                    "(lambda:\n{a})",
+                ]
+            )
+        )
+        a, b, c = (draw(expressions(depth + 1)) for _ in range(3))
+        return template.format(a=a, b=b, c=c)
     if kind == "str":
         return draw(string_literals())
     if kind == "name":
