@@ -104,16 +104,29 @@ def bench_variant(
 ) -> dict[str, Any]:
     python, yaml_files = registry_files(root, manifest)
     out: dict[str, Any] = {"files": {"python": len(python), "yaml": len(yaml_files)}}
-    parse_times, parse_cpu, _ = timed(lambda: parse_only(python, yaml_files), repeat)
-    out["parse_floor_ms"] = stats(parse_times)
-    out["parse_floor_cpu_ms"] = stats(parse_cpu)
 
     def load() -> UnifiedRegistryManager:
         manager = UnifiedRegistryManager.from_folder(root)
         first_query(manager)
         return manager
 
-    load_times, load_cpu, manager = timed(load, repeat)
+    # Parsing and loading alternate so that other load on the machine hits both alike.
+    parse_times: list[float] = []
+    parse_cpu: list[float] = []
+    load_times: list[float] = []
+    load_cpu: list[float] = []
+    manager: UnifiedRegistryManager | None = None
+    for _ in range(repeat):
+        wall, cpu, _ = timed(lambda: parse_only(python, yaml_files), 1)
+        parse_times += wall
+        parse_cpu += cpu
+        manager = None  # the previous manager is garbage before the next load
+        wall, cpu, manager = timed(load, 1)
+        load_times += wall
+        load_cpu += cpu
+    assert manager is not None
+    out["parse_floor_ms"] = stats(parse_times)
+    out["parse_floor_cpu_ms"] = stats(parse_cpu)
     out["full_load_ms"] = stats(load_times)
     out["full_load_cpu_ms"] = stats(load_cpu)
     out["steps"] = manager.get_step_count()
@@ -176,18 +189,18 @@ def targets(variant: str, r: dict[str, Any], floor_hover_ms: float | None) -> li
     rows = [
         {
             "measure": f"full registry load (library, {variant}) vs parsing alone",
-            "value": r["full_load_ms"]["median"],
-            "limit": 2 * r["parse_floor_ms"]["median"],
-            "rule": "<= 2x the time to just parse the same files",
-            "ratio": r["full_load_ms"]["median"] / r["parse_floor_ms"]["median"],
-            "cpu_ratio": r["full_load_cpu_ms"]["median"] / r["parse_floor_cpu_ms"]["median"],
+            "value": r["full_load_cpu_ms"]["min"],
+            "limit": 2 * r["parse_floor_cpu_ms"]["min"],
+            "rule": "<= 2x the time to just parse the same files (CPU time, best of N each)",
+            "ratio": r["full_load_cpu_ms"]["min"] / r["parse_floor_cpu_ms"]["min"],
+            "wall_ratio": r["full_load_ms"]["min"] / r["parse_floor_ms"]["min"],
         }
     ]
     if floor_hover_ms is not None:
         rows.append(
             {
                 "measure": f"reload of one workspace file + first query (library, {variant})",
-                "value": r["reload_total_ms"]["median"],
+                "value": r["reload_total_ms"]["median"],  # median of >= 10
                 "limit": 50 * floor_hover_ms,
                 "rule": "<= 50x floor hover p50 (from bench_lsp; the LSP-level number also "
                 "includes diagnostics)",
@@ -246,6 +259,36 @@ def fmt(ms: float) -> str:
     return f"{ms:.1f} ms" if ms < 1000 else f"{ms / 1000:.2f} s"
 
 
+def markdown(rows: list[dict[str, Any]], results: dict[str, dict[str, Any]]) -> str:
+    out = [
+        "| measure | value | limit | ratio (wall-clock ratio) | rule | result |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        wall = f" ({row['wall_ratio']:.2f}x)" if "wall_ratio" in row else ""
+        out.append(
+            f"| {row['measure']} | {fmt(row['value'])} | {fmt(row['limit'])} "
+            f"| {row['ratio']:.2f}x{wall} | {row['rule']} "
+            f"| {'PASS' if row['pass'] else 'FAIL'} |"
+        )
+    out += [
+        "",
+        "| variant | files (py/yaml) | parse floor (wall / CPU) | full load (wall / CPU) "
+        "| reload_source | first query after | reload floor (1 file) | peak RSS |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for variant, r in results.items():
+        out.append(
+            f"| {variant} | {r['files']['python']}/{r['files']['yaml']} "
+            f"| {fmt(r['parse_floor_ms']['min'])} / {fmt(r['parse_floor_cpu_ms']['min'])} "
+            f"| {fmt(r['full_load_ms']['min'])} / {fmt(r['full_load_cpu_ms']['min'])} "
+            f"| {fmt(r['reload_source_ms']['median'])} "
+            f"| {fmt(r['first_query_after_reload_ms']['median'])} "
+            f"| {fmt(r['reload_parse_floor_ms']['median'])} | {r['peak_rss_mb']:.0f} MB |"
+        )
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=("large", "small"), default="large")
@@ -273,30 +316,12 @@ def main(argv: list[str] | None = None) -> int:
     rows = [row for v in variants for row in targets(v, results[v], floor_hover)]
 
     print(f"## bench_registry: {args.size}\n")
-    print("| measure | value | limit | ratio (CPU-time ratio) | rule | result |")
-    print("|---|---|---|---|---|---|")
-    for row in rows:
-        cpu_ratio = f" ({row['cpu_ratio']:.2f}x)" if "cpu_ratio" in row else ""
-        print(
-            f"| {row['measure']} | {fmt(row['value'])} | {fmt(row['limit'])} "
-            f"| {row['ratio']:.2f}x{cpu_ratio} | {row['rule']} "
-            f"| {'PASS' if row['pass'] else 'FAIL'} |"
-        )
-    print(
-        "\n| variant | files (py/yaml) | parse floor | full load | reload_source | "
-        "first query after | reload floor (1 file) | peak RSS |"
-    )
-    print("|---|---|---|---|---|---|---|---|")
-    for variant, r in results.items():
-        print(
-            f"| {variant} | {r['files']['python']}/{r['files']['yaml']} "
-            f"| {fmt(r['parse_floor_ms']['median'])} | {fmt(r['full_load_ms']['median'])} "
-            f"| {fmt(r['reload_source_ms']['median'])} "
-            f"| {fmt(r['first_query_after_reload_ms']['median'])} "
-            f"| {fmt(r['reload_parse_floor_ms']['median'])} | {r['peak_rss_mb']:.0f} MB |"
-        )
+    print(markdown(rows, results))
     info = machine()
-    print(f"\nMedians of {args.repeat} runs (reloads: {max(args.repeat, 10)}). {info}")
+    print(
+        f"\nLoads and parses: best of {args.repeat} alternating runs; reloads: median of "
+        f"{max(args.repeat, 10)}. {info}"
+    )
     if args.json:
         report = {
             "benchmark": "bench_registry",
