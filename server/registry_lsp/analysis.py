@@ -328,10 +328,14 @@ class _Group:
 _Item = _Tok | _Str | _Group
 
 
-def _read_group(lines: Sequence[str], line: int, col: int) -> _Group:
+def _read_group(
+    lines: Sequence[str], line: int, col: int, seen: dict[tuple[int, int], _Group]
+) -> _Group:
     """Read the bracketed region that opens at (line, col) up to its close, the end of
-    ``lines`` or an unclosed literal (which ends the reading: the rest of the line is its)."""
+    ``lines`` or an unclosed literal (which ends the reading: the rest of the line is its).
+    Every group read, nested ones included, is added to ``seen`` by where it opens."""
     root = _Group(lines[line][col], line, col)
+    seen[line, col] = root
     stack = [root]
     group = root
     element = root.elements[0]
@@ -361,6 +365,7 @@ def _read_group(lines: Sequence[str], line: int, col: int) -> _Group:
             )
         elif kind == "open":
             inner = _Group(m.group("open"), line, at)
+            seen[line, at] = inner
             element.items.append(inner)
             stack.append(inner)
             group = inner
@@ -459,6 +464,9 @@ class _Reader:
         self.lines = lines
         self.refs: list[_RelRef] = []
         self.slots: list[_RelSlot] = []
+        # Groups already read, so that nested step positions are not read again (read the
+        # outer ones first).
+        self.groups: dict[tuple[int, int], _Group] = {}
 
     def ref(self, s: _Str, kind: ReferenceKind, context: str) -> None:
         value = self.lines[s.line][s.start : s.end]
@@ -500,7 +508,7 @@ class _Reader:
         text = self.lines[line] if 0 <= line < len(self.lines) else ""
         if col >= len(text) or text[col] != _CONTEXT_BRACKET[kind]:
             return None  # a parser position that does not point at the bracket: ignore it
-        group = _read_group(self.lines, line, col)
+        group = self.groups.get((line, col)) or _read_group(self.lines, line, col, self.groups)
         if kind == _CALL:
             self.strings(group, name, keyword_ok=True)
         elif kind == _SUBSCRIPT:
@@ -1084,7 +1092,7 @@ def _read_contexts(lines: Sequence[str], contexts: Sequence[_Context]) -> _UnitR
     if not contexts:
         return _NO_RESULT
     reader = _Reader(lines)
-    for kind, name, line, col in contexts:
+    for kind, name, line, col in sorted(contexts, key=itemgetter(2, 3)):  # outer ones first
         if line >= 0:
             reader.read(kind, name, line, col)
     return reader.result()
@@ -1315,7 +1323,7 @@ class DocumentAnalyzer:
         append = logicals.append
         n = len(lines)
         i = 0
-        recovered = False
+        recovered = ran_to_end = False
         while i < n:
             text = lines[i]
             scan = clean.get(text) or old_clean.get(text)
@@ -1349,7 +1357,7 @@ class DocumentAnalyzer:
             state: _State = (scan.depth, scan.open_string, scan.continued)
             width = len(scan.indent)
             # Where to cut if the bracket turns out to be unclosed (see _scan_continuation).
-            statement_like = complete = previous_complete = broken = -1
+            statement_like = previous_complete = broken = -1
             i += 1
             while i < n:
                 text = lines[i]
@@ -1361,6 +1369,9 @@ class DocumentAnalyzer:
                 if more.start and len(more.indent) <= width:
                     if statement_like < 0:
                         statement_like = i
+                        if ran_to_end:
+                            broken = i  # see below
+                            break
                     if more.start == _STATEMENT_WORD:
                         broken = i
                         break
@@ -1369,8 +1380,6 @@ class DocumentAnalyzer:
                             broken = previous_complete
                             break
                         previous_complete = i
-                        if complete < 0:
-                            complete = i
                     else:
                         previous_complete = -1
                 elif not more.blank:
@@ -1382,9 +1391,14 @@ class DocumentAnalyzer:
                 if not (more.depth or more.open_string or more.continued):
                     break
             closed = broken < 0 and not (state[0] or state[1] or state[2])
+            if not closed and broken < 0:
+                # This bracket stayed open to the end of the document. Finding that out again
+                # for every later unclosed bracket would take quadratic time: from now on, a
+                # bracket is given up at the first line that looks like a statement.
+                ran_to_end = True
             if not closed:
                 # An unclosed bracket: give it up where the next statement seems to start.
-                cut = next((c for c in (broken, complete, statement_like) if c >= 0), -1)
+                cut = broken if broken >= 0 else statement_like
                 if cut >= 0:
                     i = cut
                     del triggers[i - first :]

@@ -305,6 +305,11 @@ UNFINISHED_CASES: list[tuple[str, list[tuple[str, int, bool]]]] = [
         [("A", 1, True), ("B", 2, True), ("C", 6, True)],
     ),
     ('dag.add_node("XGB\ndag.add_node("B")\n', [("XGB", 0, False), ("B", 1, True)]),
+    (
+        'dag.add_node(\nx = STEP_NAMES["A"\ndag.add_edge("B", \ndag.add_edge(\n    "C", "D")\n',
+        [("A", 1, True), ("B", 2, True), ("C", 4, True), ("D", 4, True)],
+    ),
+    ("add_node(\n" * 50 + 'add_node("A")\n', [("A", 50, True)]),
     # A syntax error elsewhere does not hide anything.
     ('x = = 1\ndag.add_node("A")\nif x\n    STEP_NAMES["B"]\n', [("A", 1, True), ("B", 3, True)]),
     ('def f(:\n    dag.add_edge("A",\n        "B")\n', [("A", 1, True), ("B", 2, True)]),
