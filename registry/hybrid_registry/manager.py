@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import contextvars
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -473,17 +474,25 @@ class UnifiedRegistryManager:
             return self._workspaces.get(workspace_id)
 
     def workspace_for_path(self, path: str | Path) -> str | None:
-        """The workspace whose folder contains `path` (the innermost one), if any."""
-        target = Path(path).resolve()
-        best: tuple[int, str] | None = None
-        with self._lock:
-            for workspace_id, workspace in self._workspaces.items():
-                directory = Path(workspace.directory)
-                if target == directory or directory in target.parents:
-                    depth = len(directory.parts)
-                    if best is None or depth > best[0]:
-                        best = (depth, workspace_id)
-        return best[1] if best else None
+        """The workspace whose folder contains `path` (the innermost one), if any.
+
+        A dictionary walk up the path's parents (editors ask on every request)."""
+        target = Path(path)
+        if not target.is_absolute():
+            target = target.resolve()
+
+        def build() -> dict[str, str]:
+            return {
+                os.path.normcase(str(Path(w.directory))): workspace_id
+                for workspace_id, w in self._workspaces.items()
+            }
+
+        directories: dict[str, str] = self._cached("workspace_dirs", build)
+        for folder in (target, *target.parents):
+            found = directories.get(os.path.normcase(str(folder)))
+            if found is not None:
+                return found
+        return None
 
     # ------------------------------------------------------------------ context
     def set_workspace_context(self, workspace_id: str | None) -> None:

@@ -16,7 +16,7 @@ from pygls.workspace.position_codec import PositionCodec
 
 from hybrid_registry.models import Location, Severity, SourceRange
 from registry_lsp.constants import DIAGNOSTIC_SOURCE
-from registry_lsp.features.completion import CompletionCandidate, CompletionResult
+from registry_lsp.features.completion import CompletionResult
 from registry_lsp.features.context import Finding
 from registry_lsp.features.hover import HoverResult
 
@@ -107,23 +107,38 @@ def lsp_completion_list(
     lines: Sequence[str],
     result: CompletionResult,
     data: dict[str, Any],
+    item_defaults: frozenset[str] = frozenset(),
 ) -> types.CompletionList:
+    """Items share one edit range and one `data` (the document); with a client that takes
+    list-wide defaults (LSP 3.17 `itemDefaults`) they are sent once, not per item. The step
+    name for `completionItem/resolve` is the item's label."""
     edit_range = lsp_range(codec, lines, result.replace)
-    items = [_item(candidate, edit_range, data) for candidate in result.items]
-    return types.CompletionList(is_incomplete=result.is_incomplete, items=items)
-
-
-def _item(
-    candidate: CompletionCandidate, edit_range: types.Range, data: dict[str, Any]
-) -> types.CompletionItem:
-    return types.CompletionItem(
-        label=candidate.label,
-        kind=_KIND[candidate.kind],
-        detail=candidate.detail or None,
-        sort_text=candidate.sort_text,
-        filter_text=candidate.filter_text,
-        text_edit=types.TextEdit(range=edit_range, new_text=candidate.new_text),
-        data={**data, "name": candidate.step_name},
+    shared_range = "editRange" in item_defaults
+    shared_data = "data" in item_defaults
+    items = [
+        types.CompletionItem(
+            label=candidate.label,
+            kind=_KIND[candidate.kind],
+            detail=candidate.detail or None,
+            sort_text=candidate.sort_text,
+            text_edit=None
+            if shared_range
+            else types.TextEdit(range=edit_range, new_text=candidate.new_text),
+            text_edit_text=candidate.new_text
+            if shared_range and candidate.new_text != candidate.label
+            else None,
+            data=None if shared_data else data,
+        )
+        for candidate in result.items
+    ]
+    defaults = None
+    if shared_range or shared_data:
+        defaults = types.CompletionItemDefaults(
+            edit_range=edit_range if shared_range else None,
+            data=data if shared_data else None,
+        )
+    return types.CompletionList(
+        is_incomplete=result.is_incomplete, items=items, item_defaults=defaults
     )
 
 

@@ -111,6 +111,7 @@ class RegistryLanguageServer(LanguageServer):
         self._watched: tuple[str, ...] | None = None
         self.disk_lines: dict[str, tuple[tuple[int, int], list[str]]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
+        self.last_completion_uri: str | None = None
 
     # ------------------------------------------------------------------ capabilities
     def client_supports(self, *path: str) -> bool:
@@ -120,6 +121,15 @@ class RegistryLanguageServer(LanguageServer):
             if node is None:
                 return False
         return bool(node)
+
+    @functools.cached_property
+    def completion_item_defaults(self) -> frozenset[str]:
+        """The completion-list defaults (`editRange`, `data`) the client understands."""
+        completion = getattr(
+            getattr(self.client_capabilities, "text_document", None), "completion", None
+        )
+        item_list = getattr(completion, "completion_list", None)
+        return frozenset(getattr(item_list, "item_defaults", None) or ())
 
     @property
     def pull_diagnostics(self) -> bool:
@@ -778,11 +788,13 @@ async def completion(
     if result is None:
         return None
     document = ls.documents[params.text_document.uri]
+    ls.last_completion_uri = params.text_document.uri
     return lsp_completion_list(
         ls.workspace.position_codec,
         document.lines,
         result,
         {"uri": params.text_document.uri},
+        ls.completion_item_defaults,
     )
 
 
@@ -792,7 +804,9 @@ def completion_resolve(
     ls: RegistryLanguageServer, item: types.CompletionItem
 ) -> types.CompletionItem:
     data = item.data if isinstance(item.data, dict) else {}
-    uri, name = data.get("uri"), data.get("name")
+    # A client that did not copy the list's default `data` onto the item: the item comes
+    # from the latest completion list.
+    uri, name = data.get("uri", ls.last_completion_uri), item.label
     document = ls.documents.get(uri) if isinstance(uri, str) else None
     folder = ls.folder_of(document.path) if document is not None else None
     if folder is None or folder.manager is None or not isinstance(name, str):

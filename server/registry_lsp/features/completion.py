@@ -146,7 +146,7 @@ def complete(
     _, job_items = _job_type_candidates(ctx, prefix, quote)
     matches = index.with_prefix(prefix)
     room = limit - len(job_items)
-    if prefix and len(matches) <= room:
+    if prefix and not job_items and len(matches) <= room:
         # One more than fits: an overflow of containing matches makes the list incomplete too.
         matches += index.containing(prefix, set(matches), room - len(matches) + 1)
     is_incomplete = len(matches) > room

@@ -13,7 +13,12 @@ def labels(result: types.CompletionList) -> list[str]:
     return [item.label for item in result.items]
 
 
-def edit_of(item: types.CompletionItem) -> types.TextEdit:
+def edit_of(item: types.CompletionItem, result: types.CompletionList) -> types.TextEdit:
+    """The edit an item makes, whether sent on the item or as the list's default range."""
+    if item.text_edit is None:
+        defaults = result.item_defaults
+        assert defaults is not None and isinstance(defaults.edit_range, types.Range), defaults
+        return types.TextEdit(range=defaults.edit_range, new_text=item.text_edit_text or item.label)
     assert isinstance(item.text_edit, types.TextEdit), item.text_edit
     return item.text_edit
 
@@ -33,7 +38,7 @@ async def test_completion_inside_a_literal_replaces_the_whole_name(session: Sess
     result = await session.completion(uri, position)
     assert "XGBoostTraining" in labels(result)
     item = next(i for i in result.items if i.label == "XGBoostTraining")
-    edit = edit_of(item)
+    edit = edit_of(item, result)
     assert edit.new_text == "XGBoostTraining"
     assert edit.range.start == session.find(uri, "XGBoostTrainXX")
     assert edit.range.end == session.find(uri, "XGBoostTrainXX", offset=len("XGBoostTrainXX"))
@@ -67,7 +72,7 @@ async def test_completion_in_an_empty_argument_inserts_quotes(session: Session) 
     uri = session.open(PIPELINE, "dag.add_node()\n")
     result = await session.completion(uri, session.find(uri, ")"))
     item = next(i for i in result.items if i.label == "Payload")
-    assert edit_of(item).new_text == '"Payload"'
+    assert edit_of(item, result).new_text == '"Payload"'
 
 
 async def test_completion_lists_other_workspaces_steps_with_their_owner(session: Session) -> None:
