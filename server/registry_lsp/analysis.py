@@ -51,6 +51,7 @@ __all__ = [
     "ReferenceKind",
     "StepReference",
     "analyze",
+    "warm_up",
 ]
 
 STEP_NAME_CALLS: frozenset[str] = frozenset(
@@ -164,6 +165,12 @@ class DocumentAnalysis:
         for slot in self.slots:
             by_line.setdefault(slot.line, []).append(slot)
         return by_line
+
+
+def warm_up() -> None:
+    """Load parso's grammar now (tens of milliseconds, once per process) rather than on the
+    first keystroke that leaves a syntax error. Optional."""
+    _parso_grammar()
 
 
 def analyze(text: str, step_name_calls: Iterable[str] = ()) -> DocumentAnalysis:
