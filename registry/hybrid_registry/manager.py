@@ -294,6 +294,55 @@ class UnifiedRegistryManager:
             for key in [k for k in self._caches if k != "core"]:
                 del self._caches[key]
 
+    def _workspaces_changed(self, before: dict[str, WorkspaceLoad]) -> None:
+        """After workspaces were replaced: patch the name indexes for the names they define
+        instead of rebuilding them (a reload must not cost a pass over every workspace)."""
+        after = self._workspaces
+        changed = {i for i in set(before) | set(after) if before.get(i) is not after.get(i)}
+        index: dict[str, list[StepDefinition]] | None = self._caches.get("workspace_index")
+        local: dict[str, list[StepDefinition]] | None = self._caches.get("local_index")
+        names: tuple[str, ...] | None = self._caches.get("names")
+        conflicts: dict[str, list[StepDefinition]] | None = self._caches.get("conflicts")
+        self._changed()
+        if index is None or local is None:
+            return
+        touched: set[str] = set()
+        for workspace_id in changed:
+            for workspace in (before.get(workspace_id), after.get(workspace_id)):
+                if workspace is not None:
+                    touched.update(workspace.local_steps, workspace.overrides)
+        core = self._core_table()
+        names_still_valid = names is not None
+        for name in touched:
+            definitions = [d for d in index.get(name, ()) if d.workspace_id not in changed]
+            for workspace_id in changed:
+                workspace = after.get(workspace_id)
+                if workspace is None:
+                    continue
+                for table in (workspace.overrides, workspace.local_steps):
+                    if name in table:
+                        definitions.append(table[name])
+            definitions.sort(key=_preference)
+            _set_or_drop(index, name, definitions)
+            _set_or_drop(
+                local,
+                name,
+                [d for d in definitions if d.registry_type is RegistryType.WORKSPACE],
+            )
+            if conflicts is not None:
+                owners = {d.workspace_id for d in definitions}
+                _set_or_drop(conflicts, name, list(definitions) if len(owners) > 1 else [])
+            if names is not None and names_still_valid:
+                position = bisect.bisect_left(names, name)
+                was_visible = position < len(names) and names[position] == name
+                names_still_valid = was_visible == (name in core or name in local)
+        self._caches["workspace_index"] = index
+        self._caches["local_index"] = local
+        if conflicts is not None:
+            self._caches["conflicts"] = conflicts
+        if names is not None and names_still_valid:
+            self._caches["names"] = names
+
     @property
     def generation(self) -> int:
         """Increases on every change; callers may key their own caches on it."""
@@ -390,6 +439,7 @@ class UnifiedRegistryManager:
             if self._reload_seq.get(file_key) != sequence:
                 current = self._workspace_by_file.get(file_key)
                 return {current} if current else affected
+            before = dict(self._workspaces)
             old = self._remove_workspace_file(file_key)
             if old is not None:
                 affected.add(old)
@@ -397,7 +447,7 @@ class UnifiedRegistryManager:
                 self._install_workspace(workspace)
                 affected.add(workspace.workspace_id)
             self._retry_rejected()
-            self._changed()
+            self._workspaces_changed(before)
             return affected
 
     def _retry_rejected(self) -> None:
@@ -944,6 +994,15 @@ class UnifiedRegistryManager:
         """Kept for API compatibility: builder classes are never imported here."""
         with self._lock:
             self._caches = {k: v for k, v in self._caches.items() if not k.startswith("legacy:")}
+
+
+def _set_or_drop(
+    table: dict[str, list[StepDefinition]], name: str, definitions: list[StepDefinition]
+) -> None:
+    if definitions:
+        table[name] = definitions
+    else:
+        table.pop(name, None)
 
 
 def _preference(definition: StepDefinition) -> tuple[int, int, str]:
