@@ -157,7 +157,7 @@ class UnifiedRegistryManager:
         self._generation = 0
         self._loaded = False
         self._caches: dict[str, Any] = {}
-        self._suggestion_index: SuggestionIndex | None = None
+        self._suggestion_index = SuggestionIndex()
         self._discovered_workspace_files: list[str] | None = None
         if load:
             self.load(progress)
@@ -714,13 +714,18 @@ class UnifiedRegistryManager:
     def get_step(self, name: str, context: ResolutionContext | None = None) -> StepResolutionResult:
         return self.resolve(name, context.workspace_id if context else None)
 
-    def suggestions(self, name: str, limit: int = 3) -> list[str]:
-        """Close matches among all step names (and `Name_jobtype` for a misspelled base)."""
+    def suggestion_index(self) -> SuggestionIndex:
+        """The "did you mean" index of the current names (built once, then patched).
+
+        Call it after a load, in the loading thread, to have it ready for diagnostics."""
         names = self.step_names()
         with self._lock:
-            index = self._suggestion_index
-            if index is None or (index.names is not names and index.names != names):
-                index = self._suggestion_index = SuggestionIndex(names)
+            self._suggestion_index.update(names)
+            return self._suggestion_index
+
+    def suggestions(self, name: str, limit: int = 3) -> list[str]:
+        """Close matches among all step names (and `Name_jobtype` for a misspelled base)."""
+        index = self.suggestion_index()
         split = split_job_type(name)
         found: list[str] = []
         if split is not None:

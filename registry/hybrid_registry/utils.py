@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
@@ -87,49 +88,69 @@ def suggest(name: str, candidates: Collection[str], limit: int = 3) -> list[str]
     return [by_lower[match] for match in matches]
 
 
-def _bigrams(lowered: str) -> set[str]:
+def _trigrams(lowered: str) -> set[str]:
     padded = f"^{lowered}$"
-    return {padded[i : i + 2] for i in range(len(padded) - 1)}
+    return {padded[i : i + 3] for i in range(max(1, len(padded) - 2))}
 
 
 class SuggestionIndex:
-    """Fast "did you mean" over many names: a bigram index picks a few dozen candidates
-    that share enough letter pairs with the query, and difflib ranks only those.
+    """Fast "did you mean" over many names: a trigram index picks a few dozen candidates
+    that share enough letter triples with the query, and difflib ranks only those.
 
-    Build once per set of names (the manager keeps one while its names stay the same).
+    Kept up to date with `update` (only the names that came or went are re-indexed) and
+    remembers its answers until the names change.
     """
 
-    SHORTLIST = 60
+    SHORTLIST = 40
 
-    def __init__(self, names: Collection[str]) -> None:
-        self.names = names
+    def __init__(self, names: Collection[str] = ()) -> None:
+        self.names: Collection[str] = ()
         self._lower: dict[str, str] = {}
-        self._postings: dict[str, list[str]] = {}
-        for name in names:
-            lowered = name.lower()
-            if lowered in self._lower:
-                continue
-            self._lower[lowered] = name
-            for gram in _bigrams(lowered):
-                self._postings.setdefault(gram, []).append(lowered)
+        self._postings: dict[str, set[str]] = {}
+        self._answers: dict[tuple[str, int], list[str]] = {}
+        self.update(names)
+
+    def update(self, names: Collection[str]) -> None:
+        """Re-index for a new set of names (cheap when few names changed)."""
+        if names is self.names:
+            return
+        new = {name.lower(): name for name in names}
+        for lowered in self._lower.keys() - new.keys():
+            for gram in _trigrams(lowered):
+                posting = self._postings.get(gram)
+                if posting is not None:
+                    posting.discard(lowered)
+        for lowered in new.keys() - self._lower.keys():
+            for gram in _trigrams(lowered):
+                self._postings.setdefault(gram, set()).add(lowered)
+        if new != self._lower:
+            self._answers.clear()
+        self._lower = new
+        self.names = names
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
         if not name or not self._lower:
             return []
+        key = (name, limit)
+        cached = self._answers.get(key)
+        if cached is not None:
+            return list(cached)
         lowered = name.lower()
-        grams = _bigrams(lowered)
-        counts: dict[str, int] = {}
+        grams = _trigrams(lowered)
+        counts: Counter[str] = Counter()
         for gram in grams:
-            for candidate in self._postings.get(gram, ()):
-                counts[candidate] = counts.get(candidate, 0) + 1
-        # A close match (difflib ratio >= 0.75) shares most letter pairs with the query.
-        needed = max(1, int(len(grams) * 0.4))
-        shortlist = sorted(
-            (c for c, n in counts.items() if n >= needed),
-            key=lambda c: (-counts[c], abs(len(c) - len(lowered)), c),
-        )[: self.SHORTLIST]
+            posting = self._postings.get(gram)
+            if posting:
+                counts.update(posting)
+        # A close match (difflib ratio >= 0.75) keeps a good share of the letter triples.
+        needed = max(1, len(grams) // 4)
+        shortlist = [c for c, n in counts.most_common(self.SHORTLIST) if n >= needed]
         matches = difflib.get_close_matches(lowered, shortlist, n=limit, cutoff=0.75)
-        return [self._lower[match] for match in matches]
+        answer = [self._lower[match] for match in matches]
+        if len(self._answers) > 10_000:
+            self._answers.clear()
+        self._answers[key] = answer
+        return list(answer)
 
 
 def unknown_step_message(name: str, suggestions: list[str]) -> str:

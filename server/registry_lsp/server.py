@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import inspect
 import logging
 import os
@@ -258,6 +259,12 @@ class RegistryLanguageServer(LanguageServer):
         else:
             folder.manager = manager
             folder.load_error = None
+            # The registry lives until the next full load: collect once now (the previous
+            # registry's garbage), then keep the collector from walking its hundreds of
+            # thousands of objects again and again (long pauses on big folders).
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
             for document in self.documents.values():
                 if document.path is not None and manager.source_for_path(document.path):
                     manager.reload_source(document.path, document.text)

@@ -46,7 +46,9 @@ class FolderState:
     def build_manager(self, progress: Any = None) -> UnifiedRegistryManager:
         """Discover and load the registry (slow: call from a worker thread)."""
         layout = layout_for(self.root, self.settings)
-        return UnifiedRegistryManager.from_layout(layout, progress=progress)
+        manager = UnifiedRegistryManager.from_layout(layout, progress=progress)
+        manager.suggestion_index()  # ready before the first diagnostics need it
+        return manager
 
     def step_name_calls(self) -> tuple[str, ...]:
         calls = list(self.settings.step_name_calls)
