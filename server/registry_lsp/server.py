@@ -24,14 +24,13 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
-from hybrid_registry.loaders import INTERFACE_SUFFIX, read_text
+from hybrid_registry.loaders import INTERFACE_SUFFIX, read_text, split_lines
 from hybrid_registry.setup import create_workspace_registry
 from registry_lsp import __version__, constants
 from registry_lsp.config import ServerSettings, merge_settings, parse_settings
 from registry_lsp.features import completion as completion_feature
 from registry_lsp.features import hover as hover_feature
 from registry_lsp.features import navigation
-from registry_lsp.features.context import split_lines
 from registry_lsp.logs import LspLogHandler
 from registry_lsp.render import (
     lsp_completion_list,

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hybrid_registry.loaders import split_lines
 from hybrid_registry.manager import UnifiedRegistryManager
 from hybrid_registry.models import Problem
 from registry_lsp.analysis import DocumentAnalysis, DocumentAnalyzer
 from registry_lsp.config import ServerSettings, layout_for
 from registry_lsp.features.completion import NameIndex
-from registry_lsp.features.context import FeatureContext, Finding, split_lines
+from registry_lsp.features.context import FeatureContext, Finding
 from registry_lsp.features.diagnostics import (
     NameFindings,
     apply_settings,

@@ -6,7 +6,6 @@ points); they return domain results that `render` turns into LSP types.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,13 +13,6 @@ from hybrid_registry.manager import UnifiedRegistryManager
 from hybrid_registry.models import Location, Problem, Severity, SourceRange, StepDefinition
 from hybrid_registry.utils import split_job_type
 from registry_lsp.analysis import DocumentAnalysis, StepReference
-
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines as LSP counts them: only `\\n`, `\\r\\n` and `\\r` end a line."""
-    return _LINE_BREAK.split(text)
 
 
 @dataclass(frozen=True)
