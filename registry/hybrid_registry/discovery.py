@@ -11,6 +11,7 @@ import importlib.util
 import os
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -274,9 +275,11 @@ class _WalkResult:
     workspace_files: list[Path] = field(default_factory=list)
 
 
-def _walk(root: Path, max_depth: int = MAX_DEPTH) -> _WalkResult:
-    """Bounded search for registry sources under `root`."""
-    result = _WalkResult()
+def walk_folder(
+    root: Path, max_depth: int = MAX_DEPTH
+) -> Iterator[tuple[Path, list[os.DirEntry[str]]]]:
+    """Each folder under `root` with its file entries, sorted by name: bounded depth; no
+    hidden folders, virtual environments, `node_modules`, system folders or symlink loops."""
     visited: set[str] = set()
     stack: list[tuple[Path, int]] = [(root, 0)]
     while stack:
@@ -286,27 +289,37 @@ def _walk(root: Path, max_depth: int = MAX_DEPTH) -> _WalkResult:
             if real in visited or real in SYSTEM_DIRS:
                 continue
             visited.add(real)
-            entries = list(os.scandir(folder))
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError:
             continue
-        names = {entry.name for entry in entries}
-        if "pyvenv.cfg" in names and folder != root:
+        if folder != root and any(entry.name == "pyvenv.cfg" for entry in entries):
             continue
-        if any(name.endswith(INTERFACE_SUFFIX) for name in names):
-            result.interface_dirs.append(folder)
-        for entry in sorted(entries, key=lambda e: e.name, reverse=True):
+        files: list[os.DirEntry[str]] = []
+        subfolders: list[Path] = []
+        for entry in entries:
             try:
                 is_dir = entry.is_dir()
             except OSError:
                 continue
-            if is_dir:
-                if (
-                    depth < max_depth
-                    and not entry.name.startswith(".")
-                    and (entry.name not in SKIPPED_DIRS)
-                ):
-                    stack.append((Path(entry.path), depth + 1))
-                continue
+            if not is_dir:
+                files.append(entry)
+            elif (
+                depth < max_depth
+                and not entry.name.startswith(".")
+                and entry.name not in SKIPPED_DIRS
+            ):
+                subfolders.append(Path(entry.path))
+        yield folder, files
+        stack.extend((sub, depth + 1) for sub in reversed(subfolders))
+
+
+def _walk(root: Path, max_depth: int = MAX_DEPTH) -> _WalkResult:
+    """Bounded search for registry sources under `root`."""
+    result = _WalkResult()
+    for folder, files in walk_folder(root, max_depth):
+        if any(entry.name.endswith(INTERFACE_SUFFIX) for entry in files):
+            result.interface_dirs.append(folder)
+        for entry in files:
             path = Path(entry.path)
             if entry.name == WORKSPACE_REGISTRY_PARTS[-1] and _is_workspace_registry(path):
                 result.workspace_files.append(path)

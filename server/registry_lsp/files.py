@@ -6,14 +6,13 @@ without importing anything: it reads files as text and looks for `class X` state
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hybrid_registry.discovery import SKIPPED_DIRS, SYSTEM_DIRS
+from hybrid_registry.discovery import walk_folder
 from hybrid_registry.models import Location, SourceRange
 
 MAX_DEPTH = 12
@@ -26,46 +25,20 @@ snake_case strings (`"file_name"`, `"user_id"`) contribute no job types."""
 
 
 def iter_files(root: Path, suffixes: tuple[str, ...], max_files: int = MAX_FILES) -> Iterator[Path]:
-    """Files under `root` ending with one of `suffixes`: no hidden folders, virtual
-    environments, `node_modules` or symlink loops; bounded depth and count."""
+    """Files under `root` ending with one of `suffixes` (the registry's bounded walk), at most
+    `max_files` of them."""
     if root.is_file():
         if root.name.endswith(suffixes):
             yield root
         return
-    seen: set[str] = set()
     count = 0
-    stack: list[tuple[Path, int]] = [(root, 0)]
-    while stack:
-        folder, depth = stack.pop()
-        try:
-            real = os.path.realpath(folder)
-            if real in seen or real in SYSTEM_DIRS:
-                continue
-            seen.add(real)
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError:
-            continue
-        if folder != root and any(e.name == "pyvenv.cfg" for e in entries):
-            continue
-        subfolders = []
-        for entry in entries:
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                continue
-            if is_dir:
-                if (
-                    depth < MAX_DEPTH
-                    and not entry.name.startswith(".")
-                    and entry.name not in SKIPPED_DIRS
-                ):
-                    subfolders.append(Path(entry.path))
-            elif entry.name.endswith(suffixes):
+    for _, files in walk_folder(root, MAX_DEPTH):
+        for entry in files:
+            if entry.name.endswith(suffixes):
                 count += 1
                 if count > max_files:
                     return
                 yield Path(entry.path)
-        stack.extend((sub, depth + 1) for sub in reversed(subfolders))
 
 
 @dataclass
