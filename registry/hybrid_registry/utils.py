@@ -111,22 +111,43 @@ class SuggestionIndex:
         self.update(names)
 
     def update(self, names: Collection[str]) -> None:
-        """Re-index for a new set of names (cheap when few names changed)."""
+        """Re-index for a new set of names: only the names that came or went are touched,
+        and only the remembered answers they could change are forgotten."""
         if names is self.names:
             return
-        new = {name.lower(): name for name in names}
-        for lowered in self._lower.keys() - new.keys():
+        old_names, new_names = set(self.names), set(names)
+        removed, added = old_names - new_names, new_names - old_names
+        for name in removed:
+            lowered = name.lower()
+            if self._lower.get(lowered) != name:
+                continue
+            del self._lower[lowered]
             for gram in _trigrams(lowered):
                 posting = self._postings.get(gram)
                 if posting is not None:
                     posting.discard(lowered)
-        for lowered in new.keys() - self._lower.keys():
+        for name in added:
+            lowered = name.lower()
+            self._lower.setdefault(lowered, name)
             for gram in _trigrams(lowered):
                 self._postings.setdefault(gram, set()).add(lowered)
-        if new != self._lower:
-            self._answers.clear()
-        self._lower = new
         self.names = names
+        if removed or added:
+            self._forget_answers(removed, {name.lower() for name in added})
+
+    def _forget_answers(self, removed: set[str], added: set[str]) -> None:
+        """Drop answers that named a removed name, or that an added name could now join."""
+        matcher = difflib.SequenceMatcher()
+        for key, answer in list(self._answers.items()):
+            if removed.intersection(answer):
+                del self._answers[key]
+                continue
+            matcher.set_seq2(key[0].lower())
+            for lowered in added:
+                matcher.set_seq1(lowered)
+                if matcher.real_quick_ratio() >= 0.75 and matcher.quick_ratio() >= 0.75:
+                    del self._answers[key]
+                    break
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
         if not name or not self._lower:

@@ -6,6 +6,7 @@ import random
 from pathlib import Path
 
 from hybrid_registry.manager import UnifiedRegistryManager
+from hybrid_registry.utils import SuggestionIndex
 
 NAMES = ["Alpha", "Beta", "Gamma", "Delta", "Core1", "Core2"]
 
@@ -67,3 +68,19 @@ def test_reloads_patch_indexes_like_a_full_rebuild(tmp_path: Path) -> None:
         fresh = UnifiedRegistryManager(tmp_path / "core.py", tmp_path / "ws")
         assert manager.list_workspaces() == fresh.list_workspaces()
         assert snapshot(manager) == snapshot(fresh)
+
+
+def test_suggestion_index_updates_like_a_fresh_index() -> None:
+    rng = random.Random(3)
+    pool = [f"{a}{b}" for a in ("Xgb", "Tab", "Risk", "Data") for b in ("Train", "Eval", "Load")]
+    pool += ["XgbTrain2", "TabEvall", "RiskLoad_x"]
+    index = SuggestionIndex(())
+    queries = ["XgbTrian", "Tabeval", "RiskLod", "DataTrain", "zz"]
+    for _ in range(40):
+        names = tuple(sorted(rng.sample(pool, rng.randint(0, len(pool)))))
+        for query in queries:  # fill the remembered answers before the update
+            index.suggest(query)
+        index.update(names)
+        fresh = SuggestionIndex(names)
+        for query in queries:
+            assert index.suggest(query) == fresh.suggest(query), (query, names)
