@@ -158,6 +158,7 @@ class UnifiedRegistryManager:
         self._loaded = False
         self._caches: dict[str, Any] = {}
         self._suggestion_index = SuggestionIndex()
+        self._touched: dict[int, frozenset[str] | None] = {}
         self._discovered_workspace_files: list[str] | None = None
         if load:
             self.load(progress)
@@ -288,6 +289,8 @@ class UnifiedRegistryManager:
     def _changed(self, *, everything: bool = False, core: bool = False) -> None:
         """Drop caches a change affects; `core` changes also drop the merged core table."""
         self._generation += 1
+        self._touched[self._generation] = None  # unknown: anything may have changed
+        self._touched.pop(self._generation - 16, None)
         if everything or core:
             self._caches.clear()
         else:
@@ -303,7 +306,15 @@ class UnifiedRegistryManager:
         local: dict[str, list[StepDefinition]] | None = self._caches.get("local_index")
         names: tuple[str, ...] | None = self._caches.get("names")
         conflicts: dict[str, list[StepDefinition]] | None = self._caches.get("conflicts")
+        directories: dict[str, str] | None = self._caches.get("workspace_dirs")
         self._changed()
+        same_folders = all(
+            (before.get(i) is None) == (after.get(i) is None)
+            and (before[i].directory == after[i].directory if i in before else True)
+            for i in changed
+        )
+        if directories is not None and same_folders:
+            self._caches["workspace_dirs"] = directories
         if index is None or local is None:
             return
         touched: set[str] = set()
@@ -312,7 +323,7 @@ class UnifiedRegistryManager:
                 if workspace is not None:
                     touched.update(workspace.local_steps, workspace.overrides)
         core = self._core_table()
-        names_still_valid = names is not None
+        visible = list(names) if names is not None else None
         for name in touched:
             definitions = [d for d in index.get(name, ()) if d.workspace_id not in changed]
             for workspace_id in changed:
@@ -332,16 +343,37 @@ class UnifiedRegistryManager:
             if conflicts is not None:
                 owners = {d.workspace_id for d in definitions}
                 _set_or_drop(conflicts, name, list(definitions) if len(owners) > 1 else [])
-            if names is not None and names_still_valid:
-                position = bisect.bisect_left(names, name)
-                was_visible = position < len(names) and names[position] == name
-                names_still_valid = was_visible == (name in core or name in local)
+            if visible is not None:
+                position = bisect.bisect_left(visible, name)
+                was_visible = position < len(visible) and visible[position] == name
+                is_visible = name in core or name in local
+                if is_visible and not was_visible:
+                    visible.insert(position, name)
+                elif was_visible and not is_visible:
+                    del visible[position]
+        self._touched[self._generation] = frozenset(touched)
         self._caches["workspace_index"] = index
         self._caches["local_index"] = local
         if conflicts is not None:
             self._caches["conflicts"] = conflicts
-        if names is not None and names_still_valid:
-            self._caches["names"] = names
+        if visible is not None:
+            self._caches["names"] = (
+                names
+                if len(visible) == len(names or ()) and tuple(visible) == names
+                else tuple(visible)
+            )
+
+    def names_changed_since(self, generation: int) -> frozenset[str] | None:
+        """The step names whose definitions may differ from those at `generation`; None when
+        that is unknown (a core change, a full load, or too long ago)."""
+        with self._lock:
+            changed: set[str] = set()
+            for step in range(generation + 1, self._generation + 1):
+                touched = self._touched.get(step)
+                if touched is None:
+                    return None
+                changed |= touched
+            return frozenset(changed)
 
     @property
     def generation(self) -> int:

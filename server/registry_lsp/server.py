@@ -417,8 +417,8 @@ class RegistryLanguageServer(LanguageServer):
             affected = folder.manager.reload_source(path, text)
             if affected:
                 log.info("Reloaded %s (%s)", path, ", ".join(sorted(affected)))
-                self.send_status()
                 self.refresh_diagnostics(folder)
+                self.send_status()
 
     # ------------------------------------------------------------------ diagnostics
     async def compute_diagnostics(

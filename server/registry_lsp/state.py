@@ -13,6 +13,7 @@ from hybrid_registry.manager import UnifiedRegistryManager
 from hybrid_registry.models import Problem
 from registry_lsp.analysis import DocumentAnalysis, DocumentAnalyzer
 from registry_lsp.config import ServerSettings, layout_for
+from registry_lsp.constants import UNKNOWN_STEP
 from registry_lsp.features.completion import NameIndex
 from registry_lsp.features.context import FeatureContext, Finding
 from registry_lsp.features.diagnostics import (
@@ -24,6 +25,8 @@ from registry_lsp.features.diagnostics import (
 from registry_lsp.files import LazyFolderIndex
 
 WORKSPACE_ENV = "CURSUS_WORKSPACE_ID"
+CacheKey = tuple[UnifiedRegistryManager, int, tuple[str, ...]]
+"""Derived caches belong to one registry state: (manager, its generation, step-name calls)."""
 
 
 @dataclass
@@ -38,8 +41,8 @@ class FolderState:
     """Counts loads; only the latest one may install its registry."""
     load_error: str | None = None
     index: LazyFolderIndex = field(init=False)
-    _names: tuple[object, NameIndex] | None = None
-    _memo: tuple[object, dict[tuple[str | None, str], NameFindings]] | None = None
+    _names: tuple[CacheKey, NameIndex] | None = None
+    _memo: tuple[CacheKey, dict[tuple[str | None, str], NameFindings]] | None = None
 
     def __post_init__(self) -> None:
         self.index = LazyFolderIndex(self.root)
@@ -65,12 +68,33 @@ class FolderState:
         return self._names[1]
 
     def diagnostics_memo(self) -> dict[tuple[str | None, str], NameFindings]:
+        """Findings per (context, name), kept across registry changes for the names a change
+        did not touch (a reload must not re-resolve a whole 2,000-line file)."""
+        assert self.manager is not None
         key = self._cache_key()
-        if self._memo is None or self._memo[0] != key:
+        if self._memo is not None and self._memo[0] != key:
+            old_manager, old_generation, old_calls = self._memo[0]
+            touched = (
+                self.manager.names_changed_since(old_generation)
+                if old_manager is self.manager and old_calls == self.settings.step_name_calls
+                else None
+            )
+            memo = self._memo[1]
+            if touched is None:
+                memo = {}
+            else:
+                for memo_key, found in list(memo.items()):
+                    name = memo_key[1]
+                    base = name.rsplit("_", 1)[0]
+                    unknown = bool(found) and found[0][1] == UNKNOWN_STEP
+                    if unknown or name in touched or base in touched:
+                        del memo[memo_key]
+            self._memo = (key, memo)
+        elif self._memo is None:
             self._memo = (key, {})
         return self._memo[1]
 
-    def _cache_key(self) -> object:
+    def _cache_key(self) -> CacheKey:
         """Derived caches belong to one registry state: this manager at this generation
         (a reload builds a new manager, whose generation starts again)."""
         assert self.manager is not None

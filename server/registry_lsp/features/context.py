@@ -6,6 +6,7 @@ points); they return domain results that `render` turns into LSP types.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,7 +57,10 @@ class Finding:
         )
 
 
+@functools.lru_cache(maxsize=65536)
 def reference_range(reference: StepReference) -> SourceRange:
+    """The range of a reference's name (memoised: every diagnostics pass asks again for the
+    same references of an unchanged document)."""
     return SourceRange(
         start_line=reference.line,
         start_col=reference.start_col,
