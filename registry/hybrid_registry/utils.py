@@ -101,7 +101,7 @@ class SuggestionIndex:
     remembers its answers until the names change.
     """
 
-    SHORTLIST = 40
+    SHORTLIST = 15
 
     def __init__(self, names: Collection[str] = ()) -> None:
         self.names: Collection[str] = ()
@@ -157,14 +157,17 @@ class SuggestionIndex:
         if cached is not None:
             return list(cached)
         lowered = name.lower()
-        grams = _trigrams(lowered)
+        # Count shared triples over the rarest half of the query's triples: a close match
+        # (difflib ratio >= 0.75) keeps most triples, so it shares many of the rare ones too,
+        # while common triples ("ing", "^tr") would make the count cost thousands of names.
+        postings = sorted(
+            (self._postings.get(gram) or set() for gram in _trigrams(lowered)), key=len
+        )
+        rare = postings[: max(6, (len(postings) + 1) // 2)]
         counts: Counter[str] = Counter()
-        for gram in grams:
-            posting = self._postings.get(gram)
-            if posting:
-                counts.update(posting)
-        # A close match (difflib ratio >= 0.75) keeps a good share of the letter triples.
-        needed = max(1, len(grams) // 4)
+        for posting in rare:
+            counts.update(posting)
+        needed = max(1, len(rare) // 4)
         shortlist = [c for c, n in counts.most_common(self.SHORTLIST) if n >= needed]
         matches = difflib.get_close_matches(lowered, shortlist, n=limit, cutoff=0.75)
         answer = [self._lower[match] for match in matches]
