@@ -175,9 +175,6 @@ class RegistryLanguageServer(LanguageServer):
         self.schedule_load(folder)
         return folder
 
-    def document(self, uri: str) -> DocumentState | None:
-        return self.documents.get(uri)
-
     def lines_of(self, path: str) -> Sequence[str]:
         """Lines of a file for position conversion: the open document, else the disk
         (cached while the file's size and modification time stay the same)."""
