@@ -14,7 +14,9 @@ from hybrid_registry.manager import UnifiedRegistryManager
 from hybrid_registry.models import SourceRange, StepDefinition
 from registry_lsp.features.context import FeatureContext
 
-DEFAULT_LIMIT = 200
+DEFAULT_LIMIT = 100
+"""Items per completion list; the list is marked incomplete beyond it, so the editor asks
+again as the user types (a few screens of items, not tens of thousands)."""
 
 
 @dataclass(frozen=True)
