@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from hybrid_registry.discovery import RegistryLayout, discover, resolve_entry, workspaces_under
 from hybrid_registry.models import Problem, Severity
+from registry_lsp.constants import KNOWN_CODES
 
 DEFAULT_DEBOUNCE_MS = 150
 
@@ -85,6 +86,14 @@ def parse_settings(raw: Any) -> tuple[ServerSettings, list[str]]:
             continue
         if field in ("core", "workspaces"):
             value = _empty_list_is_unset(value)
+        if field == "step_name_calls" and isinstance(value, list):
+            odd = [v for v in value if not (isinstance(v, str) and v.isidentifier())]
+            if odd:
+                messages.append(
+                    f"'hybridRegistry.stepNameCalls' entries {odd!r} are not plain names and are "
+                    "ignored: give the function or method name ('register_step', not "
+                    "'builder.register_step')"
+                )
         if field == "default_workspace" and value == "":
             value = None
         candidate = {**values, field: value}
@@ -116,6 +125,7 @@ def _parse_diagnostics(raw: Any) -> tuple[DiagnosticSettings, list[str]]:
             continue
         if field == "severity" and isinstance(value, dict):
             good: dict[str, Severity] = {}
+            messages.extend(_unknown_codes(value, "severity"))
             for code, level in value.items():
                 try:
                     good[str(code)] = Severity(str(level).lower())
@@ -127,6 +137,8 @@ def _parse_diagnostics(raw: Any) -> tuple[DiagnosticSettings, list[str]]:
                     )
             values[field] = good
             continue
+        if field == "disabled" and isinstance(value, list):
+            messages.extend(_unknown_codes(value, "disabled"))
         try:
             DiagnosticSettings.model_validate({field: value})
         except ValidationError as exc:
@@ -141,6 +153,16 @@ def _parse_diagnostics(raw: Any) -> tuple[DiagnosticSettings, list[str]]:
 
 
 Settings = TypeVar("Settings", ServerSettings, DiagnosticSettings)
+
+
+def _unknown_codes(codes: Any, key: str) -> list[str]:
+    unknown = sorted(str(code) for code in codes if code not in KNOWN_CODES)
+    if not unknown:
+        return []
+    return [
+        f"'hybridRegistry.diagnostics.{key}' names unknown diagnostic codes "
+        f"{', '.join(repr(c) for c in unknown)} (known: {', '.join(sorted(KNOWN_CODES))})"
+    ]
 
 
 def merge_settings(base: Settings, folder: Settings | None) -> Settings:

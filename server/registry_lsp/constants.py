@@ -23,3 +23,24 @@ UNKNOWN_JOB_TYPE = "unknown-job-type"
 OVERRIDES_CORE = "overrides-core"
 UNKNOWN_OVERRIDE = "unknown-override"
 DUPLICATE_KEY = "duplicate-key"
+
+# Codes of registry load and configuration problems (reported as diagnostics too).
+PROBLEM_CODES = frozenset(
+    {
+        "syntax-error",
+        "not-a-literal",
+        "invalid-name",
+        "invalid-value",
+        "missing-field",
+        "missing-table",
+        "unreadable-file",
+        "invalid-config",
+        "duplicate-workspace",
+        "empty-source",
+    }
+)
+KNOWN_CODES = frozenset(
+    {UNKNOWN_STEP, STEP_CONFLICT, UNKNOWN_JOB_TYPE, OVERRIDES_CORE, UNKNOWN_OVERRIDE, DUPLICATE_KEY}
+    | PROBLEM_CODES
+)
+"""Every diagnostic code; settings naming another code get a warning."""

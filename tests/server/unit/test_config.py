@@ -328,3 +328,20 @@ def test_settings_apply_to_a_folder_without_config(tmp_path: Path) -> None:
     assert layout.core_sources == [root / "tables" / "steps.py"]
     assert layout.workspace_roots == [root / "tables"]
     assert layout.workspace_files == []
+
+
+def test_unknown_diagnostic_codes_and_dotted_call_names_are_reported() -> None:
+    settings, messages = parse_settings(
+        {
+            "diagnostics": {"severity": {"no-such-code": "error"}, "disabled": ["typo-code"]},
+            "stepNameCalls": ["register_step", "builder.register_step"],
+        }
+    )
+    assert settings.step_name_calls == ("register_step", "builder.register_step")
+    assert any("'no-such-code'" in m for m in messages)
+    assert any("'typo-code'" in m for m in messages)
+    assert any("builder.register_step" in m and "not plain names" in m for m in messages)
+    _, clean = parse_settings(
+        {"diagnostics": {"disabled": ["step-conflict", "syntax-error"]}, "stepNameCalls": ["x"]}
+    )
+    assert clean == []
