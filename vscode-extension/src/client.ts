@@ -4,7 +4,9 @@
  * settings, and restarts (coalesced) when asked.
  */
 import {
+  CloseAction,
   DidChangeConfigurationNotification,
+  ErrorAction,
   ExecuteCommandRequest,
   LanguageClient,
   RevealOutputChannelOn,
@@ -12,6 +14,7 @@ import {
   Trace,
   TransportKind,
   type DocumentSelector,
+  type ErrorHandler,
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
@@ -22,7 +25,6 @@ import {
   Commands,
   DIAGNOSTIC_SOURCE,
   NOTIFY_STATUS,
-
   SERVER_MODULE,
   SETTINGS_SECTION,
 } from './constants';
@@ -70,6 +72,12 @@ const WATCHED_GLOBS = [
 
 const PYTHON_EXTENSION_ID = 'ms-python.python';
 
+/** Unexpected stops (crashes, failed starts) retried automatically within {@link CRASH_WINDOW_MS}. */
+export const MAX_AUTOMATIC_RESTARTS = 2;
+export const CRASH_WINDOW_MS = 3 * 60 * 1000;
+/** Restart reason for a crash; other reasons (the user, settings) reset the crash count. */
+const UNEXPECTED_STOP = 'the server stopped unexpectedly';
+
 export class ServerManager implements api.Disposable {
   private client: LanguageClient | undefined;
   private clientDisposables: api.Disposable[] = [];
@@ -79,6 +87,12 @@ export class ServerManager implements api.Disposable {
   private readonly warned = new Set<string>();
   private readonly stateEmitter = api.newEventEmitter<ServerState>();
   private readonly statusEmitter = api.newEventEmitter<RegistryStatus>();
+  /** Set by dispose(): every await in a start checks it, so nothing starts after shutdown. */
+  private disposed = false;
+  /** The restart currently running, awaited by dispose(). */
+  private inflight: Promise<void> | undefined;
+  /** Times of recent unexpected stops, to stop retrying a server that keeps crashing. */
+  private crashes: number[] = [];
 
   /** Fires when the server process starts, stops, or cannot be started. */
   readonly onDidChangeState = this.stateEmitter.event;
@@ -129,8 +143,12 @@ export class ServerManager implements api.Disposable {
   }
 
   async dispose(): Promise<void> {
+    this.disposed = true;
     this.restarts.dispose();
+    // Let an in-flight start reach a point where the client can be stopped cleanly.
+    await this.inflight?.catch(() => undefined);
     await this.stopClient();
+    this.stateValue = { kind: 'stopped' };
     this.stateEmitter.dispose();
     this.statusEmitter.dispose();
   }
@@ -151,17 +169,76 @@ export class ServerManager implements api.Disposable {
     });
   }
 
-  private async restartNow(reasons: readonly string[]): Promise<void> {
+  private restartNow(reasons: readonly string[]): Promise<void> {
+    const run = this.doRestart(reasons);
+    this.inflight = run;
+    return run.finally(() => {
+      if (this.inflight === run) this.inflight = undefined;
+    });
+  }
+
+  private async doRestart(reasons: readonly string[]): Promise<void> {
+    if (this.disposed) return;
     this.log.info(`(Re)starting the server: ${reasons.join(', ')}`);
+    // A restart the user asked for starts the crash count afresh.
+    if (!reasons.includes(UNEXPECTED_STOP)) this.crashes = [];
     await this.stopClient();
+    if (this.disposed) return;
     this.setState({ kind: 'starting' });
     try {
       await this.startClient();
     } catch (e) {
+      if (this.disposed) {
+        this.log.info(`Start abandoned: the extension is shutting down (${describeError(e)})`);
+        return;
+      }
       this.log.error(`Starting the server failed: ${describeError(e)}`);
       await this.stopClient();
-      this.setState({ kind: 'failed', message: e instanceof Error ? e.message : String(e) });
+      this.serverStoppedUnexpectedly(e instanceof Error ? e.message : String(e));
     }
+  }
+
+  /**
+   * A crash or a failed start: retry a couple of times, then give up with one notification that
+   * says what to do (instead of the language client's own stream of errors).
+   */
+  private serverStoppedUnexpectedly(reason: string): void {
+    if (this.disposed) return;
+    const now = Date.now();
+    this.crashes = this.crashes.filter((t) => now - t < CRASH_WINDOW_MS);
+    this.crashes.push(now);
+    if (this.crashes.length <= MAX_AUTOMATIC_RESTARTS) {
+      this.log.warn(`The server stopped (${reason}); restarting it (${this.crashes.length} of ${MAX_AUTOMATIC_RESTARTS}).`);
+      this.setState({ kind: 'starting' });
+      void this.restart(UNEXPECTED_STOP);
+      return;
+    }
+    const message = `The Hybrid Registry server stopped: ${reason}. See the output for details.`;
+    this.log.error(message);
+    this.setState({ kind: 'failed', message });
+    void api.showErrorMessage(message, 'Show Output', 'Restart Server').then((choice) => {
+      if (choice === 'Show Output') void api.executeCommand(Commands.showOutput);
+      else if (choice === 'Restart Server') void api.executeCommand(Commands.restartServer);
+    });
+  }
+
+  /** Replaces vscode-languageclient's notifications with ours (see serverStoppedUnexpectedly). */
+  private errorHandler(client: () => LanguageClient | undefined): ErrorHandler {
+    return {
+      error: (error, _message, count) => {
+        this.log.error(`The connection to the server failed${count ? ` (${count})` : ''}: ${describeError(error)}`);
+        return { action: ErrorAction.Shutdown, handled: true };
+      },
+      closed: () => {
+        const mine = client();
+        // A deliberate stop, or a start that failed (its rejection is handled by doRestart).
+        if (this.disposed || mine === undefined || this.client !== mine || !mine.isRunning()) {
+          return { action: CloseAction.DoNotRestart, handled: true };
+        }
+        this.serverStoppedUnexpectedly('the process exited');
+        return { action: CloseAction.DoNotRestart, handled: true };
+      },
+    };
   }
 
   private async startClient(): Promise<void> {
@@ -173,12 +250,14 @@ export class ServerManager implements api.Disposable {
       folder: cwd,
       pythonExtension: () => pythonExtensionInterpreter(folder?.uri),
     });
+    if (this.disposed) return;
     this.interpreterValue = interpreter;
     this.log.info(`Python interpreter: ${commandLine(interpreter.argv)} (from ${describeSource(interpreter.source)})`);
 
     const check = await checkServerImportable(interpreter, runProcess, cwd);
+    if (this.disposed) return;
     if (!check.ok) {
-      this.setState({ kind: 'not-installed', interpreter: commandLine(interpreter.argv) });
+      this.setState({ kind: 'not-installed', interpreter: commandLine(interpreter.argv), install: pipInstallCommand(interpreter.argv) });
       this.reportNotInstalled(interpreter, check);
       return;
     }
@@ -203,6 +282,12 @@ export class ServerManager implements api.Disposable {
       initializationOptions: settings,
       synchronize: { fileEvents: watchers },
       markdown: { isTrusted: false, supportHtml: false },
+      errorHandler: this.errorHandler(() => client),
+      // Fail the start (handled in doRestart) instead of showing the client's own error.
+      initializationFailedHandler: (error: unknown) => {
+        this.log.error(`Initializing the server failed: ${describeError(error)}`);
+        return false;
+      },
       middleware: {
         workspace: {
           // Answer with validated, fully defaulted settings for each scope.
@@ -231,6 +316,8 @@ export class ServerManager implements api.Disposable {
     );
     this.log.info(`Starting ${commandLine(argv)} in ${cwd ?? '(no folder)'}`);
     await client.start();
+    // dispose() waits for this start and then stops the client.
+    if (this.disposed) return;
     // After the client's own `trace.server` handling, so that ours wins when it is more verbose.
     this.clientDisposables.push(
       this.log.onDidChangeLogLevel(() => this.applyTrace()),
@@ -281,6 +368,11 @@ export class ServerManager implements api.Disposable {
     let message: string;
     if (check.reason === 'not-found') {
       message = `Hybrid Registry: the Python interpreter "${python}" (from ${from}) was not found. Choose one in the setting ${SETTINGS_SECTION}.interpreter.`;
+      const [only] = interpreter.argv;
+      if (interpreter.argv.length === 1 && only !== undefined && /\s/.test(only.trim())) {
+        // "uv run python" as one string is looked up as a single executable name.
+        message += ` A command with arguments must be written as a list: ${JSON.stringify(only.trim().split(/\s+/))}.`;
+      }
     } else if (check.reason === 'not-installed') {
       message = `Hybrid Registry: the language server is not installed for "${python}" (from ${from}). Install it with: ${install}`;
     } else {
@@ -291,10 +383,14 @@ export class ServerManager implements api.Disposable {
     const key = `${check.reason}:${python}`;
     if (this.warned.has(key)) return;
     this.warned.add(key);
-    const actions = check.reason === 'not-found' ? ['Open Setting', 'Show Output'] : ['Open Setting', 'Copy Command', 'Show Output'];
+    const actions =
+      check.reason === 'not-found'
+        ? ['Open Setting', 'Restart Server', 'Show Output']
+        : ['Open Setting', 'Copy Command', 'Restart Server', 'Show Output'];
     void api.showErrorMessage(message, ...actions).then((choice) => {
       if (choice === 'Open Setting') void api.executeCommand('workbench.action.openSettings', `${SETTINGS_SECTION}.interpreter`);
       else if (choice === 'Copy Command') void api.writeClipboard(install);
+      else if (choice === 'Restart Server') void api.executeCommand(Commands.restartServer);
       else if (choice === 'Show Output') void api.executeCommand(Commands.showOutput);
     });
   }

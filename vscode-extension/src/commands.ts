@@ -78,6 +78,16 @@ export function registerCommands(
     api.registerCommand(
       Commands.reloadRegistry,
       guard('Reload Registry', async () => {
+        if (!server.isRunning) {
+          const choice = await api.showWarningMessage(
+            'Hybrid Registry: the server is not running, so nothing was reloaded. Start it with Restart Server; Show Output says why it stopped.',
+            'Restart Server',
+            'Show Output',
+          );
+          if (choice === 'Restart Server') await server.restart('restart from Reload Registry');
+          else if (choice === 'Show Output') log.show(true);
+          return undefined;
+        }
         await server.executeServerCommand(CMD_RELOAD);
         const s = await status.refresh();
         const steps = s?.folders.reduce((n, f) => n + f.stepCount, 0) ?? 0;
@@ -235,6 +245,12 @@ async function createWorkspace(
     if (res?.error) throw new Error(res.error);
     file = res?.file;
   } else {
+    // The same rule as the server's: workspaces are created inside an open folder.
+    const folders = api.workspaceFolders().filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    if (folders.length === 0) throw new Error('open a folder first: workspaces are created inside it.');
+    if (!folders.some((f) => path.resolve(target) === path.resolve(f) || isInsidePath(target, f))) {
+      throw new Error(`${target} is outside the open folders; choose a folder inside them.`);
+    }
     file = await createWithCli(server, log, target, developerId, template);
   }
   if (!file) throw new Error('the registry setup did not report the file it created.');
@@ -277,7 +293,13 @@ async function createWithCli(
   const cwd = existingAncestor(path.dirname(target));
   log.info(`Running ${commandLine(cli)} in ${cwd}`);
   const res = await runProcess(cli, { cwd, timeoutMs: 60_000 });
-  if (res.code !== 0) throw new Error((res.spawnError ?? res.stderr.trim()) || `exit code ${res.code}`);
+  if (res.code !== 0) {
+    const detail = (res.spawnError ?? res.stderr.trim()) || `exit code ${res.code}`;
+    log.error(detail);
+    // The CLI's advice ("use --force") is for its own users, not for this command.
+    if (/already exists/.test(detail)) throw new Error(`a workspace registry already exists in ${target}.`);
+    throw new Error(detail);
+  }
   // The CLI prints the path relative to its working directory when it is inside it.
   const printed = res.stdout.trim().split(/\r?\n/).pop()?.trim();
   return printed ? path.resolve(cwd, printed) : undefined;

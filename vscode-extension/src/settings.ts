@@ -10,6 +10,9 @@ export type TraceSetting = 'off' | 'messages' | 'verbose';
 
 const SEVERITIES: readonly SeverityName[] = ['error', 'warning', 'information', 'hint'];
 const TRACES: readonly TraceSetting[] = ['off', 'messages', 'verbose'];
+/** Milliseconds between an edit and its diagnostics; the server accepts 0-5000. */
+export const DEFAULT_DEBOUNCE_MS = 150;
+export const MAX_DEBOUNCE_MS = 5000;
 
 /** What the server reads (`initializationOptions` and `workspace/configuration`). */
 export interface RegistrySettings {
@@ -17,7 +20,7 @@ export interface RegistrySettings {
   workspaces: string[];
   defaultWorkspace: string | null;
   stepNameCalls: string[];
-  diagnostics: { severity: Record<string, SeverityName>; disabled: string[] };
+  diagnostics: { severity: Record<string, SeverityName>; disabled: string[]; debounceMs: number };
 }
 
 /** Everything under `hybridRegistry`, including the client-only keys. */
@@ -45,7 +48,7 @@ export function defaultSettings(): ExtensionSettings {
     workspaces: [],
     defaultWorkspace: null,
     stepNameCalls: [],
-    diagnostics: { severity: {}, disabled: [] },
+    diagnostics: { severity: {}, disabled: [], debounceMs: DEFAULT_DEBOUNCE_MS },
     trace: { server: 'off' },
   };
 }
@@ -111,6 +114,14 @@ export function resolveSettings(config: ConfigurationReader): Resolved<Extension
     return out;
   })();
 
+  const debounceMs = ((): number => {
+    const v = config.get('diagnostics.debounceMs');
+    if (v === undefined || v === null) return d.diagnostics.debounceMs;
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_DEBOUNCE_MS) return v;
+    invalid('diagnostics.debounceMs', `an integer from 0 to ${MAX_DEBOUNCE_MS}`, v);
+    return d.diagnostics.debounceMs;
+  })();
+
   const trace = ((): TraceSetting => {
     const v = config.get('trace.server');
     if (v === undefined || v === null) return 'off';
@@ -126,7 +137,7 @@ export function resolveSettings(config: ConfigurationReader): Resolved<Extension
       workspaces: stringList('workspaces'),
       defaultWorkspace,
       stepNameCalls: stringList('stepNameCalls'),
-      diagnostics: { severity, disabled: stringList('diagnostics.disabled') },
+      diagnostics: { severity, disabled: stringList('diagnostics.disabled'), debounceMs },
       trace: { server: trace },
     },
     problems,

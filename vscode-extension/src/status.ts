@@ -49,7 +49,7 @@ export type ServerState =
   | { kind: 'starting' }
   | { kind: 'running' }
   | { kind: 'stopped' }
-  | { kind: 'not-installed'; interpreter: string }
+  | { kind: 'not-installed'; interpreter: string; /** The pip command that installs the server. */ install?: string }
   | { kind: 'failed'; message: string };
 
 /** Accepts whatever the server sent and keeps only well-formed parts (never throws). */
@@ -151,7 +151,7 @@ export function presentStatusBar(
     case 'not-installed':
       return {
         text: '$(error) Registry: server not installed',
-        tooltip: `Hybrid Registry: ${code('registry_lsp')} cannot be imported by ${code(state.interpreter)}. Click for details.`,
+        tooltip: `Hybrid Registry: ${code('registry_lsp')} cannot be imported by ${code(state.interpreter)}.${state.install ? ` Install it with ${code(state.install)}.` : ''} Click for details.`,
         severity: 'error',
       };
     case 'failed':
@@ -211,7 +211,9 @@ export function renderStatusMarkdown(status: RegistryStatus | undefined, state: 
   if (state.kind !== 'running') {
     out.push(`Server: **${state.kind}**${state.kind === 'failed' ? ` — ${escapeMarkdown(state.message)}` : ''}`, '');
     if (state.kind === 'not-installed') {
-      out.push(`The interpreter ${code(state.interpreter)} cannot import ${code('registry_lsp')}. See the notification or **Hybrid Registry: Show Output**.`, '');
+      out.push(`The interpreter ${code(state.interpreter)} cannot import ${code('registry_lsp')}.`, '');
+      if (state.install) out.push('Install the server with:', '', '```sh', state.install, '```', '');
+      out.push('Then run **Hybrid Registry: Restart Server**. Details are in **Hybrid Registry: Show Output**.', '');
     }
   }
   if (!status || status.folders.length === 0) {

@@ -33,6 +33,7 @@ describe('Create Workspace Registry without a running server', { skip: hasRegist
     Object.defineProperty(server, 'interpreter', { value: { argv: [python], source: 'setting' } });
     const status = new StatusController(server, log);
     const disposables = registerCommands(server, status, log);
+    stub.workspaceFolders = [{ uri: api.uriFile(dir) as never, name: 'dir', index: 0 }];
     try {
       const target = path.join(dir, 'developers', 'dave');
       const file = await api.executeCommand<string>('hybridRegistry.createWorkspaceRegistry', {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { it } from 'node:test';
 
 import * as constants from '../../src/constants';
+import { defaultSettings } from '../../src/settings';
 
 /** Finds server/registry_lsp/constants.py above this file (the repository checkout). */
 function serverConstantsFile(): string | undefined {
@@ -42,6 +43,7 @@ it('contributes every command and setting it uses', () => {
   assert.deepEqual(keys, [
     'hybridRegistry.core',
     'hybridRegistry.defaultWorkspace',
+    'hybridRegistry.diagnostics.debounceMs',
     'hybridRegistry.diagnostics.disabled',
     'hybridRegistry.diagnostics.severity',
     'hybridRegistry.interpreter',
@@ -49,4 +51,14 @@ it('contributes every command and setting it uses', () => {
     'hybridRegistry.trace.server',
     'hybridRegistry.workspaces',
   ]);
+  // Every key of the settings model is contributed (the server reads them all).
+  const model = defaultSettings();
+  for (const key of ['core', 'workspaces', 'defaultWorkspace', 'stepNameCalls', 'interpreter', 'diagnostics.severity', 'diagnostics.disabled', 'diagnostics.debounceMs', 'trace.server']) {
+    const [head = '', tail] = key.split('.');
+    const owner = model as unknown as Record<string, Record<string, unknown>>;
+    assert.ok(tail === undefined ? head in model : tail in (owner[head] ?? {}), `${key} is in the settings model`);
+    assert.ok(keys.includes(`hybridRegistry.${key}`), `${key} is contributed`);
+  }
+  const debounce = pkg.contributes.configuration.properties['hybridRegistry.diagnostics.debounceMs'] as Record<string, unknown>;
+  assert.deepEqual([debounce.type, debounce.default, debounce.minimum, debounce.maximum], ['integer', 150, 0, 5000]);
 });

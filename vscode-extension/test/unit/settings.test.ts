@@ -25,6 +25,7 @@ describe('resolveSettings', () => {
         stepNameCalls: ['register_step'],
         'diagnostics.severity': { 'step-conflict': 'error', 'overrides-core': 'Info' },
         'diagnostics.disabled': ['unknown-job-type'],
+        'diagnostics.debounceMs': 400,
         'trace.server': 'verbose',
       }),
     );
@@ -35,7 +36,7 @@ describe('resolveSettings', () => {
       workspaces: ['development/workspaces/*'],
       defaultWorkspace: 'alice',
       stepNameCalls: ['register_step'],
-      diagnostics: { severity: { 'step-conflict': 'error', 'overrides-core': 'information' }, disabled: ['unknown-job-type'] },
+      diagnostics: { severity: { 'step-conflict': 'error', 'overrides-core': 'information' }, disabled: ['unknown-job-type'], debounceMs: 400 },
       trace: { server: 'verbose' },
     });
   });
@@ -68,11 +69,26 @@ describe('resolveSettings', () => {
     assert.deepEqual(value.core, []);
     assert.deepEqual(value.workspaces, []);
     assert.equal(value.defaultWorkspace, null);
-    assert.deepEqual(value.diagnostics, { severity: { 'step-conflict': 'hint' }, disabled: [] });
+    assert.deepEqual(value.diagnostics, { severity: { 'step-conflict': 'hint' }, disabled: [], debounceMs: 150 });
     assert.equal(value.trace.server, 'off');
     assert.equal(problems.length, 7);
     assert.match(problems.join('\n'), /hybridRegistry\.core: expected a list of strings, got "src\/core"/);
     assert.match(problems.join('\n'), /hybridRegistry\.diagnostics\.severity\.unknown-step/);
+  });
+
+  it('validates diagnostics.debounceMs as an integer from 0 to 5000', () => {
+    assert.equal(resolveSettings(reader({})).value.diagnostics.debounceMs, 150);
+    for (const ok of [0, 150, 5000]) {
+      const { value, problems } = resolveSettings(reader({ 'diagnostics.debounceMs': ok }));
+      assert.equal(value.diagnostics.debounceMs, ok);
+      assert.deepEqual(problems, []);
+    }
+    for (const bad of [-1, 5001, 2.5, '300', true]) {
+      const { value, problems } = resolveSettings(reader({ 'diagnostics.debounceMs': bad }));
+      assert.equal(value.diagnostics.debounceMs, 150, String(bad));
+      assert.equal(problems.length, 1);
+      assert.match(problems[0]!, /hybridRegistry\.diagnostics\.debounceMs: expected an integer from 0 to 5000/);
+    }
   });
 
   it('rejects a severity map that is not an object', () => {
