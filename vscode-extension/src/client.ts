@@ -78,6 +78,39 @@ export const CRASH_WINDOW_MS = 3 * 60 * 1000;
 /** Restart reason for a crash; other reasons (the user, settings) reset the crash count. */
 const UNEXPECTED_STOP = 'the server stopped unexpectedly';
 
+/**
+ * A LanguageClient that leaves notifications to {@link ServerManager} (one that says what to do)
+ * and works around two vscode-languageclient 9 start-up quirks.
+ */
+class HybridRegistryClient extends LanguageClient {
+  /** Log only: the library's own forced notifications ("couldn't create connection", ...) pile up. */
+  override error(message: string, data?: unknown, _showNotification?: boolean | 'force'): void {
+    super.error(message, data, false);
+  }
+
+  /**
+   * When the server exits during start-up, the library orphans its start promise (rejected with
+   * nobody listening) and resolves `start()` anyway: mark it handled, and fail if not running.
+   */
+  override async start(): Promise<void> {
+    const started = super.start();
+    const pending = (this as unknown as { _onStart?: Promise<void> })._onStart;
+    pending?.catch(() => undefined);
+    await started;
+    if (!this.isRunning()) throw new Error('the server exited while starting');
+  }
+
+  /** After a failed initialize the library stops a client that is still "starting", which throws. */
+  override async stop(timeout?: number): Promise<void> {
+    try {
+      await super.stop(timeout);
+    } catch (e) {
+      if (this.isRunning()) throw e;
+      // nothing is running: nothing to stop
+    }
+  }
+}
+
 export class ServerManager implements api.Disposable {
   private client: LanguageClient | undefined;
   private clientDisposables: api.Disposable[] = [];
@@ -304,7 +337,7 @@ export class ServerManager implements api.Disposable {
       },
     };
 
-    const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+    const client = new HybridRegistryClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
     this.client = client;
     this.clientDisposables.push(
       client.onDidChangeState((e) => {
