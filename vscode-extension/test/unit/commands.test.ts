@@ -71,3 +71,72 @@ describe('Create Workspace Registry without a running server', { skip: hasRegist
     }
   });
 });
+
+describe('commands without a running server', () => {
+  let dir: string;
+  before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hr-commands-'))));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function setup(): { server: InstanceType<typeof ServerManager>; done: () => void } {
+    stub.reset();
+    const log = api.createLogOutputChannel('test');
+    const server = new ServerManager(log);
+    Object.defineProperty(server, 'interpreter', { value: { argv: [python], source: 'setting' } });
+    const status = new StatusController(server, log);
+    const disposables = registerCommands(server, status, log);
+    return {
+      server,
+      done: () => {
+        for (const d of disposables) d.dispose();
+        status.dispose();
+      },
+    };
+  }
+
+  it('does not create a workspace outside the open folders through the CLI', async () => {
+    const { done } = setup();
+    const folder = path.join(dir, 'project');
+    fs.mkdirSync(folder);
+    stub.workspaceFolders = [{ uri: api.uriFile(folder) as never, name: 'project', index: 0 }];
+    try {
+      const outside = path.join(dir, 'elsewhere', 'eve');
+      const file = await api.executeCommand('hybridRegistry.createWorkspaceRegistry', { developerId: 'eve', path: outside, template: 'minimal' });
+      assert.equal(file, undefined);
+      assert.ok(!fs.existsSync(outside), 'created a folder outside the workspace');
+      const errors = stub.messages.filter((m) => m.kind === 'error');
+      assert.equal(errors.length, 1);
+      assert.match(errors[0]!.message, /is outside the open folders/);
+    } finally {
+      done();
+    }
+  });
+
+  it('says a registry already exists instead of the CLI\'s "--force" advice', { skip: hasRegistry ? false : 'no hybrid_registry' }, async () => {
+    const { done } = setup();
+    stub.workspaceFolders = [{ uri: api.uriFile(dir) as never, name: 'dir', index: 0 }];
+    try {
+      const target = path.join(dir, 'developers', 'frank');
+      const args = { developerId: 'frank', path: target, template: 'minimal', open: false };
+      assert.ok(await api.executeCommand('hybridRegistry.createWorkspaceRegistry', args));
+      assert.equal(await api.executeCommand('hybridRegistry.createWorkspaceRegistry', args), undefined);
+      const errors = stub.messages.filter((m) => m.kind === 'error');
+      assert.equal(errors.length, 1, JSON.stringify(errors));
+      assert.match(errors[0]!.message, /a workspace registry already exists/);
+      assert.doesNotMatch(errors[0]!.message, /--force/);
+    } finally {
+      done();
+    }
+  });
+
+  it('Reload Registry says how to start the server', async () => {
+    const { done } = setup();
+    try {
+      assert.equal(await api.executeCommand('hybridRegistry.reloadRegistry'), undefined);
+      assert.equal(stub.messages.length, 1, JSON.stringify(stub.messages));
+      assert.match(stub.messages[0]!.message, /server is not running/);
+      assert.deepEqual(stub.messages[0]!.items, ['Restart Server', 'Show Output']);
+    } finally {
+      done();
+    }
+  });
+});
