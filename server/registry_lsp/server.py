@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import gc
+import importlib
 import inspect
 import logging
 import os
 import uuid
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
@@ -24,24 +25,26 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
-from hybrid_registry.loaders import INTERFACE_SUFFIX, read_text, split_lines
-from hybrid_registry.setup import create_workspace_registry
 from registry_lsp import __version__, constants
-from registry_lsp.config import ServerSettings, merge_settings, parse_settings
-from registry_lsp.features import completion as completion_feature
-from registry_lsp.features import hover as hover_feature
-from registry_lsp.features import navigation
 from registry_lsp.logs import LspLogHandler
-from registry_lsp.render import (
-    lsp_completion_list,
-    lsp_diagnostic,
-    lsp_hover,
-    lsp_location,
-    markup,
-    server_position,
-)
-from registry_lsp.state import DocumentState, FolderState, findings_for_document
 from registry_lsp.textsync import apply_content_changes
+
+if TYPE_CHECKING:
+    from registry_lsp.config import ServerSettings
+    from registry_lsp.state import DocumentState, FolderState
+
+# This module imports only pygls and lsprotocol at start-up, so `initialize` is answered as
+# fast as a bare pygls server. The registry library (pydantic) and the features are imported
+# where they are first used: in a worker thread right after `initialized` (`warm_up`), or by
+# a handler, which then waits for that import to finish.
+HEAVY_MODULES = (
+    "registry_lsp.state",
+    "registry_lsp.render",
+    "registry_lsp.features.completion",
+    "registry_lsp.features.hover",
+    "registry_lsp.features.navigation",
+    "hybrid_registry.setup",
+)
 
 log = logging.getLogger("registry_lsp.server")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -101,7 +104,10 @@ class RegistryLanguageServer(LanguageServer):
         super().__init__(constants.SERVER_NAME, __version__, protocol_cls=RegistryProtocol)
         self.folders: dict[str, FolderState] = {}
         self.documents: dict[str, DocumentState] = {}
-        self.base_settings = ServerSettings()
+        self._base_settings: ServerSettings | None = None
+        self.initialization_options: Any = None
+        self.initial_roots: list[Path] = []
+        self.started = False
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.overlay_pending: dict[str, asyncio.TimerHandle] = {}
         self.log_handler: LspLogHandler | None = None
@@ -112,6 +118,34 @@ class RegistryLanguageServer(LanguageServer):
         self.disk_lines: dict[str, tuple[tuple[int, int], list[str]]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self.last_completion_uri: str | None = None
+
+    @property
+    def base_settings(self) -> ServerSettings:
+        """Settings from `initializationOptions` / `didChangeConfiguration` (the defaults
+        until the client sends any)."""
+        if self._base_settings is None:
+            from registry_lsp.config import ServerSettings
+
+            self._base_settings = ServerSettings()
+        return self._base_settings
+
+    @base_settings.setter
+    def base_settings(self, settings: ServerSettings) -> None:
+        self._base_settings = settings
+
+    def start(self) -> None:
+        """Apply what `initialize` recorded: settings and folders (needs the registry
+        library, so it runs after the response is sent; idempotent)."""
+        if self.started:
+            return
+        self.started = True
+        from registry_lsp.config import parse_settings
+
+        settings, messages = parse_settings(self.initialization_options)
+        self.base_settings = settings
+        self.startup_messages = messages
+        for root in self.initial_roots:
+            self.add_folder(root)
 
     # ------------------------------------------------------------------ capabilities
     def client_supports(self, *path: str) -> bool:
@@ -146,6 +180,8 @@ class RegistryLanguageServer(LanguageServer):
 
     # ------------------------------------------------------------------ folders and documents
     def add_folder(self, root: Path) -> FolderState:
+        from registry_lsp.state import FolderState
+
         key = str(root)
         if key not in self.folders:
             self.folders[key] = FolderState(root=root, settings=self.base_settings)
@@ -154,6 +190,7 @@ class RegistryLanguageServer(LanguageServer):
     def folder_of(self, path: str | None) -> FolderState | None:
         """The innermost open folder holding `path`; a file outside every folder gets the
         folder of its nearest registry configuration (or its own directory)."""
+        self.start()
         if path is None:
             return next(iter(self.folders.values()), None)
         target = Path(path)
@@ -189,6 +226,8 @@ class RegistryLanguageServer(LanguageServer):
         cached = self.disk_lines.get(path)
         if cached is not None and cached[0] == key:
             return cached[1]
+        from hybrid_registry.loaders import read_text, split_lines
+
         text = read_text(path, [])
         lines = split_lines(text) if text is not None else []
         if len(self.disk_lines) > 2000:
@@ -286,6 +325,7 @@ class RegistryLanguageServer(LanguageServer):
             self.protocol.notify(constants.NOTIFY_STATUS, self.status_payload(None))
 
     def status_payload(self, uri: str | None) -> dict[str, Any]:
+        self.start()
         payload: dict[str, Any] = {
             "version": __version__,
             "folders": [folder.status() for folder in self.folders.values()],
@@ -322,6 +362,8 @@ class RegistryLanguageServer(LanguageServer):
         except Exception:
             log.warning("The client did not answer workspace/configuration", exc_info=True)
             return
+        from registry_lsp.config import merge_settings, parse_settings
+
         for folder, raw in zip(folders, results or [], strict=False):
             settings, messages = parse_settings(raw)
             self.report_setting_messages(messages)
@@ -356,6 +398,8 @@ class RegistryLanguageServer(LanguageServer):
             "workspace", "did_change_watched_files", "dynamic_registration"
         ):
             return
+        from hybrid_registry.loaders import INTERFACE_SUFFIX
+
         patterns: set[str] = {
             f"**/*{INTERFACE_SUFFIX}",
             "**/workspace_registry.py",
@@ -423,6 +467,9 @@ class RegistryLanguageServer(LanguageServer):
     ) -> tuple[int | None, list[types.Diagnostic]] | None:
         """(version, diagnostics) of a document, computed off the event loop so requests
         keep flowing; None while its registry is not loaded."""
+        from registry_lsp.render import lsp_diagnostic
+        from registry_lsp.state import findings_for_document
+
         folder = self.folder_of(document.path)
         if folder is None:
             return None
@@ -513,6 +560,8 @@ class RegistryLanguageServer(LanguageServer):
         context = document.context(folder)
         if context is None:
             return None
+        from registry_lsp.render import server_position
+
         line, col = server_position(self.workspace.position_codec, document.lines, position)
         return context, line, col
 
@@ -563,18 +612,14 @@ server = RegistryLanguageServer()
 @server.feature(types.INITIALIZE)
 @guarded(_none)
 def initialize(ls: RegistryLanguageServer, params: types.InitializeParams) -> None:
-    settings, messages = parse_settings(params.initialization_options)
-    ls.base_settings = settings
-    ls.startup_messages = messages
+    ls.initialization_options = params.initialization_options
     folders = params.workspace_folders or []
     roots = [path_of(f.uri) for f in folders]
     if not folders and params.root_uri:
         roots = [path_of(params.root_uri)]
     elif not folders and params.root_path:
         roots = [str(Path(params.root_path).resolve())]
-    for root in roots:
-        if root is not None:
-            ls.add_folder(Path(root))
+    ls.initial_roots = [Path(root) for root in roots if root is not None]
     if params.process_id:
         ls.parent_pid = params.process_id
 
@@ -586,12 +631,20 @@ async def initialized(ls: RegistryLanguageServer, params: types.InitializedParam
     if ls.log_handler is not None:
         ls.log_handler.attach(ls)
     log.info("registry-lsp %s started (pid %d)", __version__, os.getpid())
+    await asyncio.get_running_loop().run_in_executor(None, warm_up)
+    ls.start()
     ls.report_setting_messages(ls.startup_messages)
     watch_parent(ls)
     await ls.fetch_settings()
     for folder in ls.folders.values():
         if folder.manager is None and not folder.loading:
             ls.schedule_load(folder)
+
+
+def warm_up() -> None:
+    """Import the registry library and the features (off the event loop)."""
+    for name in HEAVY_MODULES:
+        importlib.import_module(name)
 
 
 def watch_parent(ls: RegistryLanguageServer) -> None:
@@ -620,7 +673,10 @@ async def did_change_configuration(
     ls: RegistryLanguageServer, params: types.DidChangeConfigurationParams
 ) -> None:
     raw = params.settings
+    ls.start()
     if isinstance(raw, dict) and constants.SETTINGS_SECTION in raw:
+        from registry_lsp.config import parse_settings
+
         settings, messages = parse_settings(raw[constants.SETTINGS_SECTION])
         ls.report_setting_messages(messages)
         ls.base_settings = settings
@@ -636,6 +692,7 @@ async def did_change_configuration(
 async def did_change_folders(
     ls: RegistryLanguageServer, params: types.DidChangeWorkspaceFoldersParams
 ) -> None:
+    ls.start()
     for removed in params.event.removed:
         path = path_of(removed.uri)
         if path is not None:
@@ -698,6 +755,8 @@ def schedule_overlay(ls: RegistryLanguageServer, document: DocumentState) -> Non
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
 @guarded(_none)
 def did_open(ls: RegistryLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+    from registry_lsp.state import DocumentState
+
     item = params.text_document
     document = ls.documents.get(item.uri)
     if document is None:
@@ -786,6 +845,9 @@ async def completion(
         return None
     context, line, col = found
     folder = ls.folder_of(context.path)
+    from registry_lsp.features import completion as completion_feature
+    from registry_lsp.render import lsp_completion_list
+
     index = folder.name_index() if folder is not None else None
     result = completion_feature.complete(context, line, col, index)
     if result is None:
@@ -814,6 +876,9 @@ def completion_resolve(
     folder = ls.folder_of(document.path) if document is not None else None
     if folder is None or folder.manager is None or not isinstance(name, str):
         return item
+    from registry_lsp.features import hover as hover_feature
+    from registry_lsp.render import markup
+
     workspace_id = folder.workspace_for(document.path if document else None)
     markdown = hover_feature.describe_step(folder.manager, name, workspace_id)
     item.documentation = markup(markdown, ls.markdown)
@@ -827,6 +892,9 @@ async def hover(ls: RegistryLanguageServer, params: types.HoverParams) -> types.
     found = ls.feature_context(params.text_document.uri, params.position)
     if found is None:
         return None
+    from registry_lsp.features import hover as hover_feature
+    from registry_lsp.render import lsp_hover
+
     context, line, col = found
     result = hover_feature.hover(context, line, col)
     if result is None:
@@ -838,9 +906,13 @@ async def hover(ls: RegistryLanguageServer, params: types.HoverParams) -> types.
 def _locations(
     ls: RegistryLanguageServer,
     params: PositionParams,
-    find: Callable[..., list[Any]],
+    finder: str,
     needs_index: bool = False,
 ) -> list[types.Location]:
+    """Locations from the `registry_lsp.features.navigation` function named `finder`."""
+    from registry_lsp.features import navigation
+
+    find: Callable[..., list[Any]] = getattr(navigation, finder)
     found = ls.feature_context(params.text_document.uri, params.position)
     if found is None:
         return []
@@ -852,6 +924,8 @@ def _locations(
         locations = find(context, line, col, folder.index.get())
     else:
         locations = find(context, line, col)
+    from registry_lsp.render import lsp_location
+
     codec = ls.workspace.position_codec
     return [lsp_location(codec, location, ls.lines_of) for location in locations]
 
@@ -862,7 +936,7 @@ async def definition(
     ls: RegistryLanguageServer, params: types.DefinitionParams
 ) -> list[types.Location]:
     await ls.registry_ready(params.text_document.uri)
-    return _locations(ls, params, navigation.definition)
+    return _locations(ls, params, "definition")
 
 
 @server.feature(types.TEXT_DOCUMENT_DECLARATION)
@@ -871,7 +945,7 @@ async def declaration(
     ls: RegistryLanguageServer, params: types.DeclarationParams
 ) -> list[types.Location]:
     await ls.registry_ready(params.text_document.uri)
-    return _locations(ls, params, navigation.declarations)
+    return _locations(ls, params, "declarations")
 
 
 @server.feature(types.TEXT_DOCUMENT_TYPE_DEFINITION)
@@ -880,7 +954,7 @@ async def type_definition(
     ls: RegistryLanguageServer, params: types.TypeDefinitionParams
 ) -> list[types.Location]:
     await ls.registry_ready(params.text_document.uri)
-    return _locations(ls, params, navigation.type_definition, needs_index=True)
+    return _locations(ls, params, "type_definition", needs_index=True)
 
 
 @server.feature(types.TEXT_DOCUMENT_IMPLEMENTATION)
@@ -889,7 +963,7 @@ async def implementation(
     ls: RegistryLanguageServer, params: types.ImplementationParams
 ) -> list[types.Location]:
     await ls.registry_ready(params.text_document.uri)
-    return _locations(ls, params, navigation.implementation, needs_index=True)
+    return _locations(ls, params, "implementation", needs_index=True)
 
 
 @server.command(constants.CMD_STATUS)
@@ -907,6 +981,7 @@ def status_command(ls: RegistryLanguageServer, *args: Any) -> dict[str, Any]:
 @server.command(constants.CMD_RELOAD)
 @guarded(lambda: {"reloaded": []})
 def reload_command(ls: RegistryLanguageServer, *args: Any) -> dict[str, Any]:
+    ls.start()
     for folder in ls.folders.values():
         folder.index.invalidate()
         ls.schedule_load(folder)
@@ -937,6 +1012,8 @@ def create_workspace_command(ls: RegistryLanguageServer, *args: Any) -> dict[str
         return {"error": f"Invalid path {raw_path!r}: {exc}"}
     if not any(target == f.root or f.root in target.parents for f in ls.folders.values()):
         return {"error": f"{target} is outside the open folders; choose a folder inside them"}
+    from hybrid_registry.setup import create_workspace_registry
+
     try:
         file = create_workspace_registry(
             target, developer_id, "minimal" if template == "minimal" else "standard"
