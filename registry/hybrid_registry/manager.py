@@ -693,6 +693,52 @@ class UnifiedRegistryManager:
         local = self._local_index().get(name)
         return local[0] if local else None
 
+    def resolve_names(
+        self, names: Iterable[str], workspace_id: str | None = None
+    ) -> dict[str, tuple[StepDefinition, str, str | None, list[StepDefinition]] | None]:
+        """Resolve many node names at once, under one lock and with the indexes looked up
+        once: name -> (winning definition, base name, job type or None, the base's
+        conflicting definitions), or None when unknown. Same rules as `resolve`."""
+        context = self._context_id(workspace_id)
+        with self._lock:
+            workspace = self._workspaces.get(context) if context else None
+            overrides = workspace.overrides if workspace is not None else {}
+            local = workspace.local_steps if workspace is not None else {}
+            core = self._core_table()
+            others = self._local_index()
+            every = self._workspace_index()
+
+            def lookup(name: str) -> StepDefinition | None:
+                found = overrides.get(name) or local.get(name) or core.get(name)
+                if found is None:
+                    candidates = others.get(name)
+                    found = candidates[0] if candidates else None
+                return found
+
+            result: dict[str, tuple[StepDefinition, str, str | None, list[StepDefinition]] | None]
+            result = {}
+            for name in names:
+                base, job_type = name, None
+                definition = lookup(name)
+                if definition is None:
+                    split = split_job_type(name)
+                    if split is not None:
+                        definition = lookup(split[0])
+                        base, job_type = split
+                if definition is None:
+                    result[name] = None
+                    continue
+                defined = every.get(base)
+                conflicting: list[StepDefinition] = []
+                if (
+                    defined is not None
+                    and len(defined) > 1
+                    and len({d.workspace_id for d in defined}) > 1
+                ):
+                    conflicting = list(defined)
+                result[name] = (definition, base, job_type, conflicting)
+            return result
+
     def get_step_definition(
         self, name: str, workspace_id: str | None = None
     ) -> StepDefinition | None:

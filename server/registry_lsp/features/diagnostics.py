@@ -25,7 +25,6 @@ from registry_lsp.features.context import (
     RelatedInfo,
     display_path,
     reference_range,
-    resolve_node,
 )
 
 MAX_SUGGESTED_NAMES = 50
@@ -62,15 +61,18 @@ def _conflict_message(name: str, definitions: list[StepDefinition], winner: str 
     return message
 
 
-def _use_findings(ctx: FeatureContext, name: str, suggest: bool = True) -> NameFindings:
-    manager = ctx.manager
-    resolved = resolve_node(manager, name, ctx.workspace_id)
+Resolved = tuple[StepDefinition, str, str | None, list[StepDefinition]] | None
+"""What `UnifiedRegistryManager.resolve_names` gives for one name."""
+
+
+def _use_findings(
+    ctx: FeatureContext, name: str, resolved: Resolved, suggest: bool = True
+) -> NameFindings:
     if resolved is None:
-        message = unknown_step_message(name, manager.suggestions(name) if suggest else [])
-        return ((Severity.ERROR, UNKNOWN_STEP, message, ()),)
-    definition, base, job_type = resolved.definition, resolved.base, resolved.job_type
+        suggestions = ctx.manager.suggestions(name) if suggest else []
+        return ((Severity.ERROR, UNKNOWN_STEP, unknown_step_message(name, suggestions), ()),)
+    definition, base, job_type, conflicting = resolved
     findings: list[tuple[Severity, str, str, tuple[RelatedInfo, ...]]] = []
-    conflicting = manager.conflicts_of(base)
     if conflicting:
         findings.append(
             (
@@ -151,7 +153,18 @@ def document_findings(
     budget = MAX_SUGGESTED_NAMES
     # A registry file that could not be read defines nothing: no hints on its keys.
     defines = is_registry_file and not any(f.code in NOT_LOADED for f in file_findings)
-    for reference in ctx.analysis.references:
+    references = ctx.analysis.references
+    # Resolve every name not remembered yet in one batch (one lock, indexes looked up once).
+    fresh = {
+        r.value
+        for r in references
+        if r.kind is ReferenceKind.USE
+        and r.closed
+        and r.value
+        and (ctx.workspace_id, r.value) not in memo
+    }
+    resolved = ctx.manager.resolve_names(fresh, ctx.workspace_id) if fresh else {}
+    for reference in references:
         if reference.kind is ReferenceKind.USE:
             if not reference.closed or not reference.value:
                 continue  # still being typed
@@ -159,16 +172,22 @@ def document_findings(
             found = memo.get(key)
             if found is None:
                 suggest = budget > 0
-                found = _use_findings(ctx, reference.value, suggest=suggest)
+                name = reference.value
+                if name not in resolved:  # another pass pruned the memo meanwhile
+                    resolved.update(ctx.manager.resolve_names([name], ctx.workspace_id))
+                found = _use_findings(ctx, name, resolved[name], suggest=suggest)
                 unknown = bool(found) and found[0][1] == UNKNOWN_STEP
                 budget -= unknown
                 if suggest or not unknown:
                     memo[key] = found  # over budget: a later pass may still suggest
-            rng = reference_range(reference)
-            findings.extend(
-                Finding(range=rng, severity=severity, code=code, message=message, related=related)
-                for severity, code, message, related in found
-            )
+            if found:
+                rng = reference_range(reference)
+                findings.extend(
+                    Finding(
+                        range=rng, severity=severity, code=code, message=message, related=related
+                    )
+                    for severity, code, message, related in found
+                )
         elif defines:
             findings.extend(_definition_findings(ctx, reference))
     findings.extend(file_findings)

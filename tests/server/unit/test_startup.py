@@ -10,11 +10,7 @@ HEAVY_PREFIXES = ("hybrid_registry", "pydantic", "yaml", "parso", "jedi", "regis
 
 
 def test_importing_the_server_module_imports_only_pygls_and_lsprotocol() -> None:
-    code = (
-        "import json, sys\n"
-        "import registry_lsp.server\n"
-        "print(json.dumps(sorted(sys.modules)))\n"
-    )
+    code = "import json, sys\nimport registry_lsp.server\nprint(json.dumps(sorted(sys.modules)))\n"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     ).stdout
