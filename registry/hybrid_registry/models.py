@@ -55,7 +55,24 @@ class Severity(str, Enum):
     HINT = "hint"
 
 
-class SourceRange(BaseModel):
+_SHARED_FIELD_SETS: dict[frozenset[str], set[str]] = {}
+
+
+class _Compact(BaseModel):
+    """A frozen model whose set of explicitly set field names is shared with every other
+    instance that set the same fields. Registries hold tens of thousands of definitions, each
+    with a location and a range: one set apiece would be a quarter of the registry's memory.
+    Safe because frozen models never add to that set (copies get their own)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    def model_post_init(self, context: Any, /) -> None:
+        fields_set = self.__pydantic_fields_set__
+        shared = _SHARED_FIELD_SETS.setdefault(frozenset(fields_set), fields_set)
+        object.__setattr__(self, "__pydantic_fields_set__", shared)
+
+
+class SourceRange(_Compact):
     """A span in a file: 0-based lines, columns in code points, end exclusive."""
 
     model_config = ConfigDict(frozen=True)
@@ -70,9 +87,7 @@ class SourceRange(BaseModel):
         return cls(start_line=line, start_col=col, end_line=line, end_col=col)
 
 
-class Location(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+class Location(_Compact):
     path: str
     range: SourceRange = Field(default_factory=SourceRange)
 
@@ -110,7 +125,7 @@ def validate_step_name_value(value: str) -> str:
     return value
 
 
-class StepDefinition(BaseModel):
+class StepDefinition(_Compact):
     """One registry entry: a step as defined by one layer (core, workspace or override)."""
 
     model_config = ConfigDict(frozen=True, use_enum_values=False)

@@ -84,3 +84,16 @@ def test_suggestion_index_updates_like_a_fresh_index() -> None:
         fresh = SuggestionIndex(names)
         for query in queries:
             assert index.suggest(query) == fresh.suggest(query), (query, names)
+
+
+def test_suggestion_index_drops_dead_ids_and_still_answers_like_a_fresh_index() -> None:
+    many = [f"Step{i:04d}Training" for i in range(3000)]
+    index = SuggestionIndex(many)
+    kept = (*many[2500:], "XGBoostTraining")
+    index.update(kept)  # 2,500 removed: more dead ids than live ones, so the postings rebuild
+    assert index._dead == 0 and len(index._by_id) == len(kept)
+    fresh = SuggestionIndex(kept)
+    for query in ("Step2600Trainin", "Step0001Training", "XGBoostTrainng", "Step27O0Training"):
+        assert index.suggest(query) == fresh.suggest(query), query
+    assert index.suggest("XGBoostTrainng") == ["XGBoostTraining"]
+    assert "Step0001Training" not in index.suggest("Step0001Trainin")  # removed: never offered
