@@ -21,6 +21,8 @@ from pydantic import BaseModel, Field
 from hybrid_registry.loaders import (
     INTERFACE_SUFFIX,
     WORKSPACE_REGISTRY_PARTS,
+    read_regular_file,
+    real_path,
     split_lines,
     workspace_registry_file,
 )
@@ -222,7 +224,7 @@ def resolve_entry(root: Path, entry: str) -> Path | None:
     """A configured path made absolute, or None when no file could have that name (a null
     byte, a name too long...): the caller reports it like a missing path."""
     try:
-        path = (root / entry).resolve()
+        path = real_path(root / entry)
         path.exists()  # raises for names the OS rejects
     except (OSError, ValueError, RuntimeError):
         return None
@@ -231,7 +233,7 @@ def resolve_entry(root: Path, entry: str) -> Path | None:
 
 def find_config_root(path: str | Path) -> Path | None:
     """The nearest folder at or above `path` holding a registry configuration."""
-    current = Path(path).resolve()
+    current = real_path(path)
     if current.is_file():
         current = current.parent
     for folder in (current, *current.parents):
@@ -260,10 +262,8 @@ def _is_workspace_registry(path: Path) -> bool:
 
 
 def _assigns_step_names(path: Path) -> bool:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read(2_000_000)
-    except (OSError, UnicodeDecodeError):
+    text = read_regular_file(path, 2_000_000)
+    if text is None:
         return False
     return re.search(r"^STEP_NAMES\s*(:[^=]*)?=", text, re.MULTILINE) is not None
 
@@ -358,19 +358,22 @@ def installed_framework_sources() -> list[Path]:
 
 def workspaces_under(root: Path) -> list[Path]:
     """Workspace registry files of a configured workspaces dir: the dir itself, or its children."""
+    # Anything at the registry's path counts (a folder, a FIFO, a symlink loop too): loading
+    # it then reports why it cannot be read, instead of the workspace vanishing silently.
     own = workspace_registry_file(root)
-    if own.is_file():
+    if os.path.lexists(own):
         return [own]
     try:
         children = sorted(p for p in root.iterdir() if p.is_dir())
     except OSError:
         return []
-    return [f for f in (workspace_registry_file(child) for child in children) if f.is_file()]
+    files = (workspace_registry_file(child) for child in children)
+    return [f for f in files if os.path.lexists(f)]
 
 
 def discover(folder: str | Path, *, use_installed_framework: bool = True) -> RegistryLayout:
     """Decide what to load for `folder`: configured sources, else what a bounded walk finds."""
-    root = Path(folder).resolve()
+    root = real_path(folder)
     config, config_file, problems = read_config(root)
     layout = RegistryLayout(
         root=root, config=config or RegistryConfig(), config_file=config_file, problems=problems

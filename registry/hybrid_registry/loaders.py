@@ -99,16 +99,45 @@ def split_lines(text: str) -> list[str]:
     return _LINE_BREAK.split(text)
 
 
+def real_path(path: str | Path) -> Path:
+    """The absolute path with symlinks resolved, never raising (`Path.resolve` raises on a
+    symlink loop before Python 3.13; a loop stays as it is here)."""
+    return Path(os.path.realpath(path))
+
+
+class NotARegularFile(OSError):
+    """A path that is a folder, a FIFO, a device...: never read (a FIFO would block)."""
+
+
+def _read_regular(path: str | Path, limit: int = -1) -> str:
+    """The text of a regular file, opened without blocking (so a FIFO put where a file is
+    expected cannot hang us) and checked to be a regular file before any read. UTF-8, with a
+    byte-order mark dropped as Python does for source files."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with open(fd, "rb", closefd=True) as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotARegularFile(f"{path} is not a regular file")
+        data = handle.read(limit)
+    return data.decode("utf-8-sig")
+
+
+def read_regular_file(path: str | Path, limit: int = -1) -> str | None:
+    """Like `read_text`, for best-effort readers: None when the file cannot be read (or is
+    not UTF-8); at most `limit` bytes."""
+    try:
+        return _read_regular(path, limit)
+    except (OSError, ValueError):  # UnicodeDecodeError is a ValueError
+        return None
+
+
 def read_text(path: str | Path, problems: list[Problem]) -> str | None:
     """Read a UTF-8 file; a missing, unreadable or non-UTF-8 file becomes a problem."""
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            problems.append(
-                _problem(path, None, "unreadable-file", "Not a regular file; it was not read")
-            )
-            return None
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
+        return _read_regular(path)
+    except NotARegularFile:
+        problems.append(
+            _problem(path, None, "unreadable-file", "Not a regular file; it was not read")
+        )
     except FileNotFoundError:
         problems.append(_problem(path, None, "unreadable-file", "File not found (was it deleted?)"))
     except UnicodeDecodeError as exc:

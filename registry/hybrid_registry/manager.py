@@ -55,6 +55,7 @@ from hybrid_registry.loaders import (
     load_step_interface,
     load_table,
     load_workspace_registry,
+    real_path,
     workspace_dir_of,
     workspace_registry_file,
 )
@@ -90,7 +91,7 @@ WORKSPACE_REGISTRY_FILE = WORKSPACE_REGISTRY_PARTS[-1]
 
 
 def _key(path: str | Path) -> str:
-    return str(Path(path).resolve())
+    return str(real_path(path))
 
 
 @dataclass
@@ -138,9 +139,10 @@ class UnifiedRegistryManager:
     ) -> None:
         self._lock = threading.RLock()
         self._core_sources = [
-            _CoreSource(path=p.resolve(), kind=_core_kind(p)) for p in _as_paths(core_registry_path)
+            _CoreSource(path=real_path(p), kind=_core_kind(p))
+            for p in _as_paths(core_registry_path)
         ]
-        self._workspace_roots = [p.resolve() for p in _as_paths(workspaces_root)]
+        self._workspace_roots = [real_path(p) for p in _as_paths(workspaces_root)]
         self._workspaces: dict[str, WorkspaceLoad] = {}
         self._workspace_by_file: dict[str, str] = {}
         self._rejected_workspaces: dict[str, WorkspaceLoad] = {}
@@ -561,7 +563,7 @@ class UnifiedRegistryManager:
         A dictionary walk up the path's parents (editors ask on every request)."""
         target = Path(path)
         if not target.is_absolute():
-            target = target.resolve()
+            target = real_path(target)
 
         def build() -> dict[str, str]:
             return {

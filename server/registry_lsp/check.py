@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from hybrid_registry.discovery import find_config_root
-from hybrid_registry.loaders import read_text
+from hybrid_registry.loaders import read_text, real_path
 from hybrid_registry.models import Problem, Severity
 from registry_lsp.features.context import Finding
 from registry_lsp.files import iter_files
@@ -39,8 +39,8 @@ def check_paths(paths: list[Path], default_root: Path) -> list[FileFindings]:
     results: list[FileFindings] = []
     seen: set[Path] = set()
     for given in paths:
-        for file in iter_files(given.resolve(), CHECKED_SUFFIXES):
-            file = file.resolve()
+        for file in iter_files(real_path(given), CHECKED_SUFFIXES):
+            file = real_path(file)
             if file in seen:
                 continue
             seen.add(file)
@@ -63,7 +63,7 @@ def check_paths(paths: list[Path], default_root: Path) -> list[FileFindings]:
         assert folder.manager is not None
         for path, problems in folder.manager.get_problems().items():
             if Path(path) not in seen and any(
-                Path(path).is_relative_to(p.resolve()) for p in paths
+                Path(path).is_relative_to(real_path(p)) for p in paths
             ):
                 results.append(
                     FileFindings(Path(path), [Finding.from_problem(p) for p in problems])

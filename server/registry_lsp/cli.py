@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(args.root) if args.root else Path.cwd()
         if not root.is_dir():
             return _fail(f"--root {args.root} is not a folder")
-        return report(check_paths(paths, root.resolve()), args.format, sys.stdout)
+        return report(check_paths(paths, Path(os.path.realpath(root))), args.format, sys.stdout)
 
     host, _, port = (args.tcp or "").rpartition(":")
     if args.tcp and not (port.isdigit() and int(port) < 65536):

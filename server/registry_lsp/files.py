@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hybrid_registry.discovery import walk_folder
+from hybrid_registry.loaders import read_regular_file
 from hybrid_registry.models import Location, SourceRange
 
 MAX_DEPTH = 12
 MAX_FILES = 20_000
+MAX_INDEXED_BYTES = 4_000_000
+"""Bytes of a file read for the class index (a generated data file is not code to index)."""
 _CLASS = re.compile(r"^([ \t]*)class[ \t]+([^\W\d]\w*)", re.MULTILINE)
 """A class statement; the name is any Python identifier (Unicode letters too)."""
 _NODE_NAME = re.compile(r"[\"']([A-Z][A-Za-z0-9]*)_([a-z]+)[\"']")
@@ -75,11 +78,9 @@ class LazyFolderIndex:
             if self._index is None:
                 index = FolderIndex()
                 for path in iter_files(self.root, (".py",)):
-                    try:
-                        text = path.read_text(encoding="utf-8")
-                    except (OSError, UnicodeDecodeError):
-                        continue
-                    index.add_file(path, text)
+                    text = read_regular_file(path, MAX_INDEXED_BYTES)
+                    if text is not None:
+                        index.add_file(path, text)
                 self._index = index
             return self._index
 

@@ -59,6 +59,11 @@ FIRST_LOAD_WAIT = 10.0
 """Seconds a request waits for a folder's first registry load before answering empty."""
 
 
+def _real_path(path: str | Path) -> Path:
+    """Symlinks resolved, never raising (`Path.resolve` raises on a loop before 3.13)."""
+    return Path(os.path.realpath(path))
+
+
 def glob_escape(name: str) -> str:
     """Escape LSP glob metacharacters in a file name."""
     return "".join(f"[{c}]" if c in "*?[]{}" else c for c in name)
@@ -72,7 +77,7 @@ def path_of(uri: str) -> str | None:
     path = unquote(parsed.path)
     if os.name == "nt" and path.startswith("/") and len(path) > 2 and path[2] == ":":
         path = path[1:]
-    return str(Path(path).resolve())
+    return str(_real_path(path))
 
 
 class _Ignored:
@@ -618,7 +623,7 @@ def initialize(ls: RegistryLanguageServer, params: types.InitializeParams) -> No
     if not folders and params.root_uri:
         roots = [path_of(params.root_uri)]
     elif not folders and params.root_path:
-        roots = [str(Path(params.root_path).resolve())]
+        roots = [str(_real_path(params.root_path))]
     ls.initial_roots = [Path(root) for root in roots if root is not None]
     if params.process_id:
         ls.parent_pid = params.process_id
@@ -903,7 +908,7 @@ async def hover(ls: RegistryLanguageServer, params: types.HoverParams) -> types.
     return lsp_hover(ls.workspace.position_codec, document.lines, result, ls.markdown)
 
 
-def _locations(
+async def _locations(
     ls: RegistryLanguageServer,
     params: PositionParams,
     finder: str,
@@ -921,7 +926,10 @@ def _locations(
         folder = ls.folder_of(context.path)
         if folder is None:
             return []
-        locations = find(context, line, col, folder.index.get())
+        index = folder.index
+        if not index.ready:  # the first build reads the folder's files: off the event loop
+            await asyncio.get_running_loop().run_in_executor(None, index.get)
+        locations = find(context, line, col, index.get())
     else:
         locations = find(context, line, col)
     from registry_lsp.render import lsp_location
@@ -936,7 +944,7 @@ async def definition(
     ls: RegistryLanguageServer, params: types.DefinitionParams
 ) -> list[types.Location]:
     await ls.registry_ready(params.text_document.uri)
-    return _locations(ls, params, "definition")
+    return await _locations(ls, params, "definition")
 
 
 @server.feature(types.TEXT_DOCUMENT_DECLARATION)
@@ -945,7 +953,7 @@ async def declaration(
     ls: RegistryLanguageServer, params: types.DeclarationParams
 ) -> list[types.Location]:
     await ls.registry_ready(params.text_document.uri)
-    return _locations(ls, params, "declarations")
+    return await _locations(ls, params, "declarations")
 
 
 @server.feature(types.TEXT_DOCUMENT_TYPE_DEFINITION)
@@ -954,7 +962,7 @@ async def type_definition(
     ls: RegistryLanguageServer, params: types.TypeDefinitionParams
 ) -> list[types.Location]:
     await ls.registry_ready(params.text_document.uri)
-    return _locations(ls, params, "type_definition", needs_index=True)
+    return await _locations(ls, params, "type_definition", needs_index=True)
 
 
 @server.feature(types.TEXT_DOCUMENT_IMPLEMENTATION)
@@ -963,7 +971,7 @@ async def implementation(
     ls: RegistryLanguageServer, params: types.ImplementationParams
 ) -> list[types.Location]:
     await ls.registry_ready(params.text_document.uri)
-    return _locations(ls, params, "implementation", needs_index=True)
+    return await _locations(ls, params, "implementation", needs_index=True)
 
 
 @server.command(constants.CMD_STATUS)
@@ -1007,7 +1015,7 @@ def create_workspace_command(ls: RegistryLanguageServer, *args: Any) -> dict[str
         return {"error": "Open a folder first: workspaces are created inside it"}
     base = next(iter(ls.folders.values())).root
     try:
-        target = (base / raw_path).resolve()
+        target = _real_path(base / raw_path)
     except (OSError, ValueError) as exc:
         return {"error": f"Invalid path {raw_path!r}: {exc}"}
     if not any(target == f.root or f.root in target.parents for f in ls.folders.values()):
@@ -1020,8 +1028,8 @@ def create_workspace_command(ls: RegistryLanguageServer, *args: Any) -> dict[str
         )
     except (ValueError, OSError) as exc:
         return {"error": str(exc)}
-    ls.file_changed(str(file.resolve()))
-    return {"file": str(file.resolve())}
+    ls.file_changed(str(_real_path(file)))
+    return {"file": str(_real_path(file))}
 
 
 @server.feature(types.SHUTDOWN)

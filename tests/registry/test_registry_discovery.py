@@ -263,3 +263,48 @@ def test_registry_files_and_watch_patterns(tmp_path: Path) -> None:
     }
     patterns = manager.watch_patterns()
     assert str((tmp_path / "interfaces").resolve() / "*.step.yaml") in patterns
+
+
+# --------------------------------------------------------------------------- odd files
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_named_like_a_core_module_never_blocks_the_walk(tmp_path: Path) -> None:
+    (tmp_path / "registry").mkdir()
+    os.mkfifo(tmp_path / "registry" / "step_names_x.py")
+    core = write_core_module(tmp_path / "pkg" / "registry" / "step_names.py", {"X": row("X")})
+    layout = discover(tmp_path, use_installed_framework=False)  # would hang on open()
+    assert layout.core_sources == [core.resolve()]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_an_unreadable_workspace_registry_is_a_problem_not_a_vanished_workspace(
+    tmp_path: Path,
+) -> None:
+    write_core_module(tmp_path / "core.py", {"A": row("A")})
+    as_folder = tmp_path / "developers" / "alice" / WORKSPACE_RELPATH
+    as_folder.mkdir(parents=True)
+    loop = tmp_path / "developers" / "bob" / WORKSPACE_RELPATH
+    loop.parent.mkdir(parents=True)
+    os.symlink(loop, loop)
+    fifo = tmp_path / "developers" / "carol" / WORKSPACE_RELPATH
+    fifo.parent.mkdir(parents=True)
+    os.mkfifo(fifo)
+    write(tmp_path / ".hybrid-registry.toml", 'core = ["core.py"]\nworkspaces = ["developers"]\n')
+    manager = UnifiedRegistryManager.from_folder(tmp_path)
+    unreadable = sorted(
+        Path(p.path).parents[3].name for p in manager.all_problems() if p.code == "unreadable-file"
+    )
+    assert unreadable == ["alice", "bob", "carol"]
+    assert manager.has_step("A")
+
+
+def test_a_registry_module_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    core = tmp_path / "core.py"
+    core.write_bytes(b"\xef\xbb\xbfSTEP_NAMES = {'Abc': {'sagemaker_step_type': 'Processing'}}\n")
+    write(tmp_path / ".hybrid-registry.toml", 'core = ["core.py"]\n')
+    manager = UnifiedRegistryManager.from_folder(tmp_path)
+    assert manager.all_problems() == []
+    definition = manager.get_step_definition("Abc")
+    assert definition is not None and definition.location is not None
+    assert definition.location.range.start_col == 15  # columns as the editor shows them

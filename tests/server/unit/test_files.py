@@ -198,3 +198,11 @@ def test_lazy_folder_index_builds_once_and_rebuilds_after_invalidate(tmp_path: P
     lazy.invalidate()
     assert not lazy.ready
     assert set(lazy.get().classes) == {"First", "Second"}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_the_class_index_skips_fifos_and_reads_a_bom_file(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "a_pipe.py")  # opening it for reading would block
+    (tmp_path / "b.py").write_bytes(b"\xef\xbb\xbfclass Found:\n    pass\n")
+    index = LazyFolderIndex(tmp_path).get()
+    assert [loc.path for loc in index.classes["Found"]] == [str(tmp_path / "b.py")]
