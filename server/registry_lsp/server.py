@@ -112,6 +112,8 @@ class RegistryLanguageServer(LanguageServer):
         self._base_settings: ServerSettings | None = None
         self.initialization_options: Any = None
         self.initial_roots: list[Path] = []
+        self.client_roots: set[Path] = set()
+        """The folders the client opened (not those added for a file outside them)."""
         self.started = False
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.overlay_pending: dict[str, asyncio.TimerHandle] = {}
@@ -151,6 +153,7 @@ class RegistryLanguageServer(LanguageServer):
         self.startup_messages = messages
         for root in self.initial_roots:
             self.add_folder(root)
+            self.client_roots.add(root)
 
     # ------------------------------------------------------------------ capabilities
     def client_supports(self, *path: str) -> bool:
@@ -192,9 +195,10 @@ class RegistryLanguageServer(LanguageServer):
             self.folders[key] = FolderState(root=root, settings=self.base_settings)
         return self.folders[key]
 
-    def folder_of(self, path: str | None) -> FolderState | None:
+    def folder_of(self, path: str | None, *, create: bool = True) -> FolderState | None:
         """The innermost open folder holding `path`; a file outside every folder gets the
-        folder of its nearest registry configuration (or its own directory)."""
+        folder of its nearest registry configuration (or its own directory), unless `create`
+        is false (a query about a path must not make the server load a new folder)."""
         self.start()
         if path is None:
             return next(iter(self.folders.values()), None)
@@ -204,7 +208,7 @@ class RegistryLanguageServer(LanguageServer):
             inside = folder.root == target or folder.root in target.parents
             if inside and (best is None or len(folder.root.parts) > len(best.root.parts)):
                 best = folder
-        if best is not None:
+        if best is not None or not create:
             return best
         from hybrid_registry.discovery import find_config_root
 
@@ -338,7 +342,7 @@ class RegistryLanguageServer(LanguageServer):
         }
         if uri is not None:
             path = path_of(uri)
-            folder = self.folder_of(path)
+            folder = self.folder_of(path, create=False)
             if folder is not None:
                 payload["context"] = {
                     "folder": str(folder.root),
@@ -702,8 +706,11 @@ async def did_change_folders(
         path = path_of(removed.uri)
         if path is not None:
             ls.folders.pop(path, None)
+            ls.client_roots.discard(Path(path))
     for added in params.event.added:
         path = path_of(added.uri)
+        if path is not None:
+            ls.client_roots.add(Path(path))
         if path is not None and path not in ls.folders:
             ls.schedule_load(ls.add_folder(Path(path)))
     await ls.fetch_settings()
@@ -1011,14 +1018,19 @@ def create_workspace_command(ls: RegistryLanguageServer, *args: Any) -> dict[str
         return {"error": "'path' must be the folder of the new workspace"}
     if not isinstance(developer_id, str) or template not in ("standard", "minimal"):
         return {"error": "'developerId' must be a string and 'template' standard or minimal"}
-    if not ls.folders:
+    roots = sorted(ls.client_roots)
+    if not roots:
         return {"error": "Open a folder first: workspaces are created inside it"}
-    base = next(iter(ls.folders.values())).root
+    from hybrid_registry.loaders import workspace_registry_file
+
     try:
-        target = _real_path(base / raw_path)
+        target = _real_path(roots[0] / raw_path)
+        # Where the file would really be written: a symlinked `src` or `registry` folder
+        # inside the workspace must not carry the write out of the open folders.
+        written = _real_path(workspace_registry_file(target))
     except (OSError, ValueError) as exc:
         return {"error": f"Invalid path {raw_path!r}: {exc}"}
-    if not any(target == f.root or f.root in target.parents for f in ls.folders.values()):
+    if not any(root in written.parents for root in roots):
         return {"error": f"{target} is outside the open folders; choose a folder inside them"}
     from hybrid_registry.setup import create_workspace_registry
 

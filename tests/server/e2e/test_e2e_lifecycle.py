@@ -294,6 +294,30 @@ async def test_create_workspace_command_writes_a_registry(session: Session, fold
     assert not bad.exists()
 
 
+@VSCODE
+async def test_create_workspace_never_writes_outside_the_open_folder(
+    session: Session, folder: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    # a workspace folder whose `src` is a symlink leading out of the open folder
+    (folder / "developers" / "evil").mkdir()
+    (folder / "developers" / "evil" / "src").symlink_to(outside, target_is_directory=True)
+    # asking about a file outside must not make that folder "open" either
+    (outside / "probe.py").write_text("x = 1\n", encoding="utf-8")
+    await session.command("hybridRegistry.status", {"uri": (outside / "probe.py").as_uri()})
+    for path in (folder / "developers" / "evil", outside / "ws", folder / ".." / "escape"):
+        result = plain(
+            await session.command(
+                "hybridRegistry.createWorkspace", {"path": str(path), "developerId": "mallory"}
+            )
+        )
+        assert "outside the open folders" in result["error"], (path, result)
+    assert sorted(p.name for p in outside.iterdir()) == ["probe.py"]
+    assert not (tmp_path / "escape").exists()
+    assert [f["folder"] for f in (await session.status())["folders"]] == [str(folder.resolve())]
+
+
 # ------------------------------------------------------------------------------ processes
 
 
