@@ -119,6 +119,8 @@ class RegistryLanguageServer(LanguageServer):
         self.overlay_pending: dict[str, asyncio.TimerHandle] = {}
         self.log_handler: LspLogHandler | None = None
         self.initialized = False
+        self.setup_done = asyncio.Event()
+        """Set once `initialized` has applied the settings and scheduled the first loads."""
         self.startup_messages: list[str] = []
         self.parent_pid: int | None = None
         self._watched: tuple[str, ...] | None = None
@@ -550,12 +552,19 @@ class RegistryLanguageServer(LanguageServer):
     async def registry_ready(self, uri: str) -> None:
         """Wait (bounded) while the document's folder loads its first registry, so requests
         sent right after start-up get answers rather than nothing."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + FIRST_LOAD_WAIT
+        if self.initialized and not self.setup_done.is_set():
+            # `initialized` is still importing the library or fetching settings: no load
+            # has been scheduled yet, so "not loading" would wrongly mean "nothing to wait for".
+            try:
+                await asyncio.wait_for(self.setup_done.wait(), FIRST_LOAD_WAIT)
+            except asyncio.TimeoutError:
+                return
         document = self.documents.get(uri)
         folder = self.folder_of(document.path) if document is not None else None
         if folder is None or folder.manager is not None:
             return
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + FIRST_LOAD_WAIT
         while folder.manager is None and folder.loading and loop.time() < deadline:
             await asyncio.sleep(0.02)
 
@@ -640,14 +649,17 @@ async def initialized(ls: RegistryLanguageServer, params: types.InitializedParam
     if ls.log_handler is not None:
         ls.log_handler.attach(ls)
     log.info("registry-lsp %s started (pid %d)", __version__, os.getpid())
-    await asyncio.get_running_loop().run_in_executor(None, warm_up)
-    ls.start()
-    ls.report_setting_messages(ls.startup_messages)
-    watch_parent(ls)
-    await ls.fetch_settings()
-    for folder in ls.folders.values():
-        if folder.manager is None and not folder.loading:
-            ls.schedule_load(folder)
+    try:
+        await asyncio.get_running_loop().run_in_executor(None, warm_up)
+        ls.start()
+        ls.report_setting_messages(ls.startup_messages)
+        watch_parent(ls)
+        await ls.fetch_settings()
+        for folder in ls.folders.values():
+            if folder.manager is None and not folder.loading:
+                ls.schedule_load(folder)
+    finally:
+        ls.setup_done.set()
 
 
 def warm_up() -> None:

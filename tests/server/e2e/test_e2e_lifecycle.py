@@ -294,6 +294,17 @@ async def test_create_workspace_command_writes_a_registry(session: Session, fold
     assert not bad.exists()
 
 
+async def test_a_hover_sent_right_after_start_up_waits_for_the_registry(
+    client: Any, folder: Path
+) -> None:
+    # no waiting for the load: didOpen and hover go out right after `initialized`
+    session = Session(client, folder)
+    uri = session.open("pipelines/xgboost_pipeline.py")
+    hover = await session.hover(uri, session.find(uri, 'Registration")', offset=4))
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "RegistrationConfig" in hover.contents.value
+
+
 @VSCODE
 async def test_create_workspace_never_writes_outside_the_open_folder(
     session: Session, folder: Path, tmp_path: Path
