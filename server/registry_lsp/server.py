@@ -188,6 +188,12 @@ class RegistryLanguageServer(LanguageServer):
         )
         return formats is None or types.MarkupKind.Markdown in formats
 
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Errors outside a request (a notification the client got wrong, such as a change
+        to a document it never opened) go to the log, not to a pop-up in the editor: the
+        user can do nothing about them, and the server carries on."""
+        log.error("%s: %s", type(error).__name__, error, exc_info=error)
+
     # ------------------------------------------------------------------ folders and documents
     def add_folder(self, root: Path) -> FolderState:
         from registry_lsp.state import FolderState

@@ -95,3 +95,42 @@ def test_malformed_requests_are_answered_and_the_server_keeps_serving(tmp_path: 
         assert "result" in client.response(9)  # still serving
     finally:
         client.close()
+
+
+def test_bad_notifications_are_logged_not_popped_up(tmp_path: Path) -> None:
+    client = RawClient(tmp_path)
+    try:
+        client.send(
+            {
+                "id": 1,
+                "method": "initialize",
+                "params": {"processId": None, "rootUri": None, "capabilities": {}},
+            }
+        )
+        assert "result" in client.response(1)
+        client.send({"method": "initialized", "params": {}})
+        never_opened = (tmp_path / "not_open.py").as_uri()
+        change = {"range": {"start": {"line": -3, "character": 0}, "end": {"line": 0}}, "text": ""}
+        for params in (
+            {
+                "textDocument": {"uri": never_opened, "version": 2},
+                "contentChanges": [{"text": "x"}],
+            },
+            {"textDocument": {"uri": never_opened, "version": 3}, "contentChanges": [change]},
+        ):
+            client.send({"method": "textDocument/didChange", "params": params})
+        client.send({"id": 2, "method": "shutdown", "params": None})
+        seen: list[dict[str, Any]] = []
+        while True:
+            message = client.receive()
+            if message.get("id") == 2 and "method" not in message:
+                break
+            if "method" in message and "id" in message:  # a request to the client
+                client.send({"id": message["id"], "result": None})
+            seen.append(message)
+        popups = [m for m in seen if m.get("method") == "window/showMessage"]
+        assert popups == []
+        logged = [m["params"]["message"] for m in seen if m.get("method") == "window/logMessage"]
+        assert any("not_open.py" in text for text in logged), logged
+    finally:
+        client.close()
