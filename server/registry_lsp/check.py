@@ -58,12 +58,17 @@ def check_paths(paths: list[Path], default_root: Path) -> list[FileFindings]:
             document.update(text, None)
             findings = findings_for_document(folder, document) or []
             results.append(FileFindings(file, findings))
-    # Problems of registry files that were not under the given paths still matter.
+    # Problems of registry files that were not checked themselves still matter: those under
+    # the given paths, and those outside the registry's folder (a configured `../shared`
+    # core), which no check of the folder would ever show.
+    given = [real_path(p) for p in paths]
     for folder in folders.values():
         assert folder.manager is not None
         for path, problems in folder.manager.get_problems().items():
-            if Path(path) not in seen and any(
-                Path(path).is_relative_to(real_path(p)) for p in paths
+            where = Path(path)
+            if where not in seen and (
+                any(where.is_relative_to(p) for p in given)
+                or not where.is_relative_to(folder.root)
             ):
                 results.append(
                     FileFindings(Path(path), [Finding.from_problem(p) for p in problems])

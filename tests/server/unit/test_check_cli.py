@@ -336,3 +336,19 @@ def test_configuration_problems_are_reported_at_the_config_file(
         "strings; using the default instead",
         "2 problem(s) in 1 file(s) (2 error(s)) — checked 2 file(s)",
     ]
+
+
+def test_problems_of_a_core_outside_the_folder_are_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path / "shared" / "step_names.py", "STEP_NAMES = {\n")  # a syntax error
+    project = tmp_path / "project"
+    write(project / ".hybrid-registry.toml", 'core = ["../shared/step_names.py"]\n')
+    write(project / "p.py", 'dag.add_node("A")\n')
+    monkeypatch.chdir(project)
+    status, lines, _ = run(["check", "."], capsys)
+    assert status == 1
+    assert any(
+        line.startswith("../shared/step_names.py:") and "[syntax-error]" in line for line in lines
+    ), lines
+    assert any(line.startswith("p.py:1:15: error[unknown-step]") for line in lines), lines
