@@ -60,9 +60,10 @@ def display_location(location: Location | None) -> str:
 
 
 def format_problem(problem: Problem) -> str:
-    """`path:line:col: severity: message`, 1-based, with the path shown relative."""
-    moved = problem.model_copy(update={"path": display_path(problem.path)})
-    return moved.format()
+    """`path:line:col: severity[code]: message`, 1-based, with the path shown relative: the
+    same shape as `registry-lsp check`, so editors' problem matchers read both."""
+    where = Location(path=display_path(problem.path), range=problem.range).display()
+    return f"{where}: {problem.severity.value}[{problem.code}]: {problem.message}"
 
 
 def _table(rows: Sequence[Sequence[str]]) -> list[str]:
@@ -92,18 +93,32 @@ def _manager(args: argparse.Namespace) -> UnifiedRegistryManager:
         raise UsageError(f"root '{args.root}' is not a folder")
     manager = UnifiedRegistryManager.from_folder(root)
     if not manager.get_registry_status()[CORE_KEY]["sources"] and not manager.list_workspaces():
-        sys.stderr.write(
-            f"{PROG}: warning: no step registry found in '{args.root}' (configure "
-            "[tool.hybrid-registry] in pyproject.toml or add a .hybrid-registry.toml)\n"
-        )
+        if manager.config_file is not None:
+            hint = (
+                f"none of the sources configured in {display_path(manager.config_file)} "
+                f"could be loaded (see '{PROG} validate --root {args.root}')"
+            )
+        else:
+            hint = (
+                f"no step registry found in '{args.root}' (configure [tool.hybrid-registry] "
+                "in pyproject.toml or add a .hybrid-registry.toml)"
+            )
+        _warn(hint)
     return manager
 
 
 def _context(manager: UnifiedRegistryManager, workspace: str | None) -> str | None:
     """The workspace to resolve in: `--workspace`, else the configured default, if any."""
-    if workspace is None:
-        return manager.default_workspace
     known = manager.list_workspaces()
+    if workspace is None:
+        default = manager.default_workspace
+        if default and default not in known:
+            _warn(
+                f"the default workspace '{default}' is not a loaded workspace "
+                f"(workspaces: {', '.join(known) or 'none found'}); resolving with no context"
+            )
+            return None
+        return default
     if workspace not in known:
         choices = ", ".join(known) if known else "none found"
         raise UsageError(f"unknown workspace '{workspace}' (workspaces: {choices})")
@@ -154,6 +169,11 @@ def cmd_show(args: argparse.Namespace) -> int:
     ]
     if winner.job_types:
         fields.append(("job types", ", ".join(winner.job_types)))
+        if result.job_type and result.job_type not in winner.job_types:
+            _warn(
+                f"step '{base}' has no job type '{result.job_type}' "
+                f"(it declares: {', '.join(winner.job_types)})"
+            )
     _print(args.name)
     for line in _table([[f"  {label}", value] for label, value in fields]):
         _print(line)
@@ -192,10 +212,30 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _conflict_problems(manager: UnifiedRegistryManager) -> list[Problem]:
+    """A warning on every definition of a name that several workspaces define."""
+    problems = []
+    for name, definitions in manager.get_step_conflicts().items():
+        owners = ", ".join(sorted({d.workspace_id or "core" for d in definitions}))
+        for definition in definitions:
+            if definition.location is None:
+                continue
+            problems.append(
+                Problem(
+                    path=definition.location.path,
+                    range=definition.location.range,
+                    severity=Severity.WARNING,
+                    code="step-conflict",
+                    message=f"Step '{name}' is defined by several workspaces: {owners}.",
+                )
+            )
+    return problems
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     manager = _manager(args)
     problems = sorted(
-        manager.all_problems(),
+        [*manager.all_problems(), *_conflict_problems(manager)],
         key=lambda p: (
             display_path(p.path),
             p.range.start_line,
@@ -313,7 +353,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--workspace", metavar="W", help=workspace_help)
 
     add("conflicts", cmd_conflicts, "list step names defined by several workspaces")
-    add("validate", cmd_validate, "report every problem; exit 1 if any is an error")
+    add(
+        "validate",
+        cmd_validate,
+        "report every problem of the registry files and every cross-workspace conflict; "
+        "exit 1 if any is an error (diagnostics of pipeline code: 'registry-lsp check')",
+    )
 
     sub = add("status", cmd_status, "summarise the registry's sources and workspaces")
     sub.add_argument("--format", choices=("text", "json"), default="text")
@@ -356,6 +401,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _error(message: str) -> None:
     sys.stderr.write(f"{PROG}: error: {message}\n")
+
+
+def _warn(message: str) -> None:
+    sys.stderr.write(f"{PROG}: warning: {message}\n")
 
 
 if __name__ == "__main__":  # pragma: no cover

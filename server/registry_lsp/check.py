@@ -61,13 +61,13 @@ def check_paths(paths: list[Path], default_root: Path) -> list[FileFindings]:
     # Problems of registry files that were not checked themselves still matter: those under
     # the given paths, and those outside the registry's folder (a configured `../shared`
     # core), which no check of the folder would ever show.
-    given = [real_path(p) for p in paths]
+    checked_roots = [real_path(p) for p in paths]
     for folder in folders.values():
         assert folder.manager is not None
         for path, problems in folder.manager.get_problems().items():
             where = Path(path)
             if where not in seen and (
-                any(where.is_relative_to(p) for p in given)
+                any(where.is_relative_to(p) for p in checked_roots)
                 or not where.is_relative_to(folder.root)
             ):
                 results.append(

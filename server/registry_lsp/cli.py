@@ -56,7 +56,14 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(args.root) if args.root else Path.cwd()
         if not root.is_dir():
             return _fail(f"--root {args.root} is not a folder")
-        return report(check_paths(paths, Path(os.path.realpath(root))), args.format, sys.stdout)
+        try:
+            return report(check_paths(paths, Path(os.path.realpath(root))), args.format, sys.stdout)
+        except BrokenPipeError:
+            # The reader went away (`| head`): stop quietly, and keep Python from complaining
+            # about the closed stdout at exit.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 1
 
     host, _, port = (args.tcp or "").rpartition(":")
     if args.tcp and not (port.isdigit() and int(port) < 65536):

@@ -17,7 +17,8 @@ from hybrid_registry.cli import main
 from registry_helpers import WORKSPACE_RELPATH, HybridFolder, write
 
 PROBLEM_LINE = re.compile(
-    r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (error|warning|information|hint): .+$"
+    r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (error|warning|information|hint)"
+    r"\[(?P<code>[a-z-]+)\]: .+$"
 )
 
 
@@ -132,23 +133,31 @@ def test_validate_lists_sorted_problems_and_fails_on_errors(
     code, out, err = run(capsys, "validate")
     assert code == 1
     lines = out.splitlines()
-    assert len(lines) == 8
+    assert len(lines) == 10
     keys = []
+    codes = []
     for line in lines:
         match = PROBLEM_LINE.match(line)
         assert match, line
         keys.append((match["path"], int(match["line"]), int(match["col"])))
+        codes.append(match["code"])
     assert keys == sorted(keys)
-    carol = f"{(Path('developers') / 'carol' / WORKSPACE_RELPATH).as_posix()}:4:41: error: Syntax"
+    assert codes.count("step-conflict") == 2  # both definitions of the conflicted name
+    carol_file = (Path("developers") / "carol" / WORKSPACE_RELPATH).as_posix()
+    carol = f"{carol_file}:4:41: error[syntax-error]: Syntax"
     assert any(line.startswith(carol) for line in lines)
-    assert "registry/step_names.py:39:6: warning: Step 'Duplicated' is defined twice" in out
+    assert (
+        "registry/step_names.py:39:6: warning[duplicate-key]: Step 'Duplicated' is defined twice"
+        in out
+    )
     assert "error(s)" in err
     assert not hybrid_folder.sentinel.exists()
 
 
 def test_validate_clean_folder(capsys: pytest.CaptureFixture[str], in_simple: Path) -> None:
     code, out, err = run(capsys, "validate")
-    assert (code, out) == (0, "")
+    assert code == 0
+    assert {line.split(": ")[1] for line in out.splitlines()} == {"warning[step-conflict]"}
     assert "0 error(s)" in err
 
 
@@ -307,3 +316,25 @@ def test_init_workspace_in_an_unwritable_place_is_one_line(
     code, out, err = run(capsys, "init-workspace", str(blocker / "ws"), "--developer-id", "x")
     assert code == 1 and out == ""
     assert_one_error_line(err, "Cannot")
+
+
+def test_warnings_for_a_missing_default_workspace_a_wrong_job_type_and_broken_config(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    write(
+        tmp_path / "core.py",
+        "STEP_NAMES = {'Score': {'sagemaker_step_type': 'Processing',"
+        " 'job_types': ['training']}}\n",
+    )
+    write(tmp_path / ".hybrid-registry.toml", 'core = ["core.py"]\ndefault-workspace = "erin"\n')
+    code, out, err = run(capsys, "show", "Score_testing", "--root", str(tmp_path))
+    assert code == 0
+    assert "context         none (no workspace)" in out
+    assert "the default workspace 'erin' is not a loaded workspace" in err
+    assert "step 'Score' has no job type 'testing' (it declares: training)" in err
+
+    write(tmp_path / ".hybrid-registry.toml", 'core = ["nowhere.py"]\n')
+    code, out, err = run(capsys, "status", "--root", str(tmp_path))
+    assert code == 0
+    assert "none of the sources configured in" in err and "validate" in err
+    assert "no step registry found" not in err

@@ -352,3 +352,23 @@ def test_problems_of_a_core_outside_the_folder_are_shown(
         line.startswith("../shared/step_names.py:") and "[syntax-error]" in line for line in lines
     ), lines
     assert any(line.startswith("p.py:1:15: error[unknown-step]") for line in lines), lines
+
+
+def test_a_closed_pipe_ends_check_quietly(examples: Path) -> None:
+    if not SCRIPT.exists():
+        pytest.skip(f"{SCRIPT} is not installed")
+    # far more output than a pipe buffers, so the writes meet the closed pipe
+    calls = "".join(f'dag.add_node("NoSuchStep{i}")\n' for i in range(2000))
+    write(examples / "pipelines" / "many_typos.py", calls)
+    process = subprocess.Popen(
+        [str(SCRIPT), "check", "--format", "json", "."],
+        cwd=examples,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.read(1)
+    process.stdout.close()  # like `| head -c1`
+    err = process.stderr.read().decode()
+    assert process.wait(60) == 1
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
