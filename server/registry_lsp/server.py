@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
@@ -102,6 +102,16 @@ class RegistryProtocol(LanguageServerProtocol):
                 self._send_response(data["id"], None, error)
                 return _Ignored()
             raise
+
+    def handle_message(self, message: Any) -> Any:
+        """After `shutdown` LSP wants every request but `exit` answered with InvalidRequest;
+        pygls drops them, which leaves the client waiting."""
+        method = getattr(message, "method", None)
+        if self._shutdown and method not in (None, types.EXIT) and hasattr(message, "id"):
+            error = JsonRpcInvalidRequest(f"The server is shutting down; {method} refused")
+            self._send_response(message.id, None, error.to_response_error())
+            return None
+        return super().handle_message(message)
 
 
 class RegistryLanguageServer(LanguageServer):

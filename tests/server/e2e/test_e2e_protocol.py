@@ -132,5 +132,10 @@ def test_bad_notifications_are_logged_not_popped_up(tmp_path: Path) -> None:
         assert popups == []
         logged = [m["params"]["message"] for m in seen if m.get("method") == "window/logMessage"]
         assert any("not_open.py" in text for text in logged), logged
+        # after shutdown every request but exit is refused with InvalidRequest, not dropped
+        position = {"line": 0, "character": 0}
+        hover = {"textDocument": {"uri": never_opened}, "position": position}
+        client.send({"id": 3, "method": "textDocument/hover", "params": hover})
+        assert client.response(3)["error"]["code"] == -32600
     finally:
         client.close()
