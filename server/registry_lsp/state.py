@@ -121,7 +121,9 @@ class FolderState:
         manager = self.manager
         payload: dict[str, Any] = {
             "folder": str(self.root),
-            "loading": self.loading,
+            # A folder whose first load is not scheduled yet is loading too, for the client:
+            # "not loading, 0 steps" would read as an empty registry.
+            "loading": self.loading or (manager is None and self.load_error is None),
             "error": self.load_error,
             "stepCount": 0,
             "conflictCount": 0,

@@ -114,6 +114,18 @@ async def test_loading_reports_work_done_progress_and_status(session: Session) -
     assert sorted(w["id"] for w in folder["workspaces"]) == ["alice", "bob_ml", "carol"]
 
 
+@VSCODE
+async def test_status_right_after_start_up_never_reads_as_an_empty_registry(
+    client: Any, folder: Path
+) -> None:
+    """Asked before the first load is even scheduled, a folder is loading, not 0 steps."""
+    session = Session(client, folder)
+    first = await session.status()
+    for status in [first, await session.wait_loaded()]:
+        (entry,) = plain(status)["folders"]
+        assert entry["loading"] or entry["stepCount"] == EXAMPLE_STEPS, entry
+
+
 async def test_file_watchers_are_registered_when_the_client_can(session: Session) -> None:
     client: Any = session.client
     caps = client.capabilities.workspace.did_change_watched_files
