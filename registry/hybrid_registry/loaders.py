@@ -434,6 +434,12 @@ def _parse_module(path: str, text: str, problems: list[Problem]) -> ast.Module |
     return None
 
 
+ISOLATED_PARSE_MIN_CHARS: int | None = None
+"""When set, core modules at least this long are parsed in a child process
+(`hybrid_registry.isolated`): the language server sets it, so that parsing a huge module does
+not leave the server with the parser's peak memory for good."""
+
+
 def load_python_registry(
     path: str | Path,
     text: str | None = None,
@@ -448,6 +454,10 @@ def load_python_registry(
         text = read_text(path, result.problems)
         if text is None:
             return result
+    if ISOLATED_PARSE_MIN_CHARS is not None and len(text) >= ISOLATED_PARSE_MIN_CHARS:
+        from hybrid_registry.isolated import load_python_registry_isolated
+
+        return load_python_registry_isolated(path, text, variable=variable, source=source)
     tree = _parse_module(path, text, result.problems)
     if tree is None:
         return result
