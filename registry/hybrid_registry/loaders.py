@@ -17,6 +17,7 @@ import json
 import os
 import re
 import stat
+import sys
 import threading
 import warnings
 from collections.abc import Iterable, Iterator
@@ -710,6 +711,18 @@ def _find_key(node: Any, key: str) -> tuple[Any, Any] | None:
     return None
 
 
+def _interned(value: Any) -> Any:
+    """`value` with its strings interned: thousands of interface files repeat the same keys
+    and words (`type`, `processing_output`...), each a separate string as YAML reads it."""
+    if isinstance(value, str):
+        return sys.intern(value)
+    if isinstance(value, dict):
+        return {_interned(key): _interned(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_interned(item) for item in value]
+    return value
+
+
 def load_step_interface(path: str | Path, text: str | None = None, *, source: str) -> SourceLoad:
     """Read one `*.step.yaml` interface file into its step definition.
 
@@ -759,9 +772,9 @@ def load_step_interface(path: str | Path, text: str | None = None, *, source: st
     }
     spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
     metadata = {
-        "dependencies": (spec or {}).get("dependencies") or {},
-        "outputs": (spec or {}).get("outputs") or {},
-        "node_type": data.get("node_type"),
+        "dependencies": _interned((spec or {}).get("dependencies") or {}),
+        "outputs": _interned((spec or {}).get("outputs") or {}),
+        "node_type": _interned(data.get("node_type")),
     }
     definition = make_definition(
         name,
