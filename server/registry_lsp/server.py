@@ -27,7 +27,7 @@ from pygls.protocol import LanguageServerProtocol
 
 from registry_lsp import __version__, constants
 from registry_lsp.logs import LspLogHandler
-from registry_lsp.textsync import apply_content_changes
+from registry_lsp.textsync import TextLines, apply_content_changes
 
 if TYPE_CHECKING:
     from registry_lsp.config import ServerSettings
@@ -136,7 +136,7 @@ class RegistryLanguageServer(LanguageServer):
         self.startup_messages: list[str] = []
         self.parent_pid: int | None = None
         self._watched: tuple[str, ...] | None = None
-        self.disk_lines: dict[str, tuple[tuple[int, int], list[str]]] = {}
+        self.disk_lines: dict[str, tuple[tuple[int, int], Sequence[str]]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self.last_completion_uri: str | None = None
 
@@ -255,10 +255,10 @@ class RegistryLanguageServer(LanguageServer):
         cached = self.disk_lines.get(path)
         if cached is not None and cached[0] == key:
             return cached[1]
-        from hybrid_registry.loaders import read_text, split_lines
+        from hybrid_registry.loaders import read_text
 
         text = read_text(path, [])
-        lines = split_lines(text) if text is not None else []
+        lines: Sequence[str] = TextLines(text) if text is not None else []
         if len(self.disk_lines) > 2000:
             self.disk_lines.clear()
         self.disk_lines[path] = (key, lines)
