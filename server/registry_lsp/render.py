@@ -15,7 +15,8 @@ from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
 from hybrid_registry.models import Location, Severity, SourceRange
-from registry_lsp.constants import DIAGNOSTIC_SOURCE
+from registry_lsp.constants import DIAGNOSTIC_SOURCE, UNKNOWN_STEP
+from registry_lsp.features.code_actions import QuickFix
 from registry_lsp.features.completion import CompletionResult
 from registry_lsp.features.context import Finding
 from registry_lsp.features.hover import HoverResult
@@ -153,4 +154,23 @@ def lsp_hover(
     return types.Hover(
         contents=markup(result.markdown, markdown_supported),
         range=lsp_range(codec, lines, result.range),
+    )
+
+
+def lsp_quick_fix(
+    codec: PositionCodec,
+    lines: Sequence[str],
+    uri: str,
+    fix: QuickFix,
+    diagnostics: Sequence[types.Diagnostic],
+) -> types.CodeAction:
+    """A quick fix, tied to the client's `unknown-step` diagnostics on the same range."""
+    rng = lsp_range(codec, lines, fix.range)
+    fixed = [d for d in diagnostics if d.code == UNKNOWN_STEP and d.range == rng]
+    return types.CodeAction(
+        title=fix.title,
+        kind=types.CodeActionKind.QuickFix,
+        diagnostics=fixed or None,
+        is_preferred=fix.preferred or None,
+        edit=types.WorkspaceEdit(changes={uri: [types.TextEdit(range=rng, new_text=fix.new_name)]}),
     )

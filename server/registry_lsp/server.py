@@ -45,6 +45,7 @@ HEAVY_MODULES = (
     "registry_lsp.features.completion",
     "registry_lsp.features.hover",
     "registry_lsp.features.navigation",
+    "registry_lsp.features.code_actions",
     "hybrid_registry.setup",
 )
 
@@ -947,6 +948,36 @@ async def hover(ls: RegistryLanguageServer, params: types.HoverParams) -> types.
         return None
     document = ls.documents[params.text_document.uri]
     return lsp_hover(ls.workspace.position_codec, document.lines, result, ls.markdown)
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+)
+@guarded(_empty)
+async def code_action(
+    ls: RegistryLanguageServer, params: types.CodeActionParams
+) -> list[types.CodeAction]:
+    only = params.context.only
+    wanted = [str(getattr(kind, "value", kind)) for kind in only or ()]
+    if wanted and not any(types.CodeActionKind.QuickFix.value.startswith(k) for k in wanted):
+        return []  # e.g. only source actions were asked for
+    await ls.registry_ready(params.text_document.uri)
+    uri = params.text_document.uri
+    found = ls.feature_context(uri, params.range.start)
+    if found is None:
+        return []
+    from registry_lsp.features.code_actions import quick_fixes
+    from registry_lsp.render import lsp_quick_fix, server_position
+
+    context, line, col = found
+    document = ls.documents[uri]
+    codec = ls.workspace.position_codec
+    end = server_position(codec, document.lines, params.range.end)
+    return [
+        lsp_quick_fix(codec, document.lines, uri, fix, params.context.diagnostics)
+        for fix in quick_fixes(context, (line, col), end)
+    ]
 
 
 async def _locations(

@@ -98,3 +98,52 @@ async def test_broken_registry_file_reports_and_the_rest_keeps_working(session: 
     assert "DriftMonitoring" in pipeline[0].message
     hover = await session.hover(uri, session.find(uri, "Payload", offset=1))
     assert hover is not None
+
+
+async def test_quick_fix_replaces_a_typo_with_the_suggestion(session: Session) -> None:
+    text = 'dag.add_node("XGBoostTrainng_training")  # 🚀 é\n'
+    text += '# 🚀 é dag.add_node("XGBoostTrainng")\n'
+    text += 'x = "🚀é"; dag.add_node("XGBoostTrainng")\n'
+    uri = session.open("pipelines/typo.py", text)
+    diagnostics = await session.diagnostics(uri)
+    assert codes(diagnostics) == ["unknown-step", "unknown-step"]
+    last = max(diagnostics, key=lambda d: d.range.start.line)
+    actions = await session.client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=last.range,
+            context=types.CodeActionContext(diagnostics=diagnostics),
+        )
+    )
+    assert actions, "no quick fix"
+    best = actions[0]
+    assert isinstance(best, types.CodeAction)
+    assert best.title == "Replace with 'XGBoostTraining'"
+    assert best.kind == types.CodeActionKind.QuickFix and best.is_preferred
+    assert list(best.diagnostics or []) == [last]
+    assert best.edit is not None and best.edit.changes is not None
+    (edit,) = best.edit.changes[uri]
+    assert edit.new_text == "XGBoostTraining"
+    assert edit.range == last.range
+    assert edit.range.start == session.find(uri, "XGBoostTrainng", occurrence=2)
+    # the whole first line: the typo with its job type keeps the job type
+    first = await session.client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(
+                start=types.Position(line=0, character=0), end=types.Position(line=1, character=0)
+            ),
+            context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.QuickFix]),
+        )
+    )
+    assert first and isinstance(first[0], types.CodeAction)
+    assert first[0].title == "Replace with 'XGBoostTraining_training'"
+    # a client asking only for source actions gets none
+    none = await session.client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=last.range,
+            context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.Source]),
+        )
+    )
+    assert not none

@@ -130,6 +130,16 @@ suite('Hybrid Registry extension (code-server extension host)', () => {
     assert.match(diag.message, /Did you mean/i);
     assert.match(diag.message, /XGBoostTraining/);
     assert.equal(doc.getText(diag.range).replace(/["']/g, ''), 'XGBoostTrainng_training');
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider', doc.uri, diag.range, vscode.CodeActionKind.QuickFix.value);
+    const fix = actions.find((a) => a.title === "Replace with 'XGBoostTraining_training'");
+    assert.ok(fix, `quick fixes: ${actions.map((a) => a.title).join(', ')}`);
+    assert.ok(fix.isPreferred);
+    const edits = fix.edit?.get(doc.uri) ?? [];
+    const [edit] = edits;
+    assert.ok(edit && edits.length === 1);
+    assert.equal(edit.newText, 'XGBoostTraining_training');
+    assert.ok(edit.range.isEqual(diag.range));
   });
 
   test('untitled Python documents get step-name completion', async () => {
