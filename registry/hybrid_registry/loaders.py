@@ -170,6 +170,10 @@ def _problem(
 # --------------------------------------------------------------------------- Python modules
 
 
+MAX_CONCATENATED_CHARS = 100_000
+"""Longest string `"a" + NAME + ...` may build (a file of a few KB must not build gigabytes)."""
+
+
 class _ModuleReader:
     """Evaluates literal expressions of one module, resolving names bound to literals."""
 
@@ -224,6 +228,13 @@ class _ModuleReader:
     # evaluation ------------------------------------------------------------------------
     def literal(self, node: ast.expr) -> tuple[bool, Any]:
         """(ok, value): a literal value, reporting each part that is not one."""
+        try:
+            return self._literal(node)
+        except (RecursionError, MemoryError):
+            self.report(node, "not-a-literal", "Value is nested too deeply to read; simplify it")
+            return False, None
+
+    def _literal(self, node: ast.expr) -> tuple[bool, Any]:
         if isinstance(node, ast.Constant):
             return True, node.value
         if isinstance(node, ast.Name):
@@ -240,7 +251,7 @@ class _ModuleReader:
             items = []
             ok = True
             for element in node.elts:
-                element_ok, value = self.literal(element)
+                element_ok, value = self._literal(element)
                 ok = ok and element_ok
                 if element_ok:
                     items.append(value)
@@ -253,20 +264,30 @@ class _ModuleReader:
                     self.report(value_node, "not-a-literal", "'**' unpacking is not supported here")
                     ok = False
                     continue
-                key_ok, key = self.literal(key_node)
-                value_ok, value = self.literal(value_node)
+                key_ok, key = self._literal(key_node)
+                if key_ok and isinstance(key, list):  # a tuple key (read as a list)
+                    self.report(key_node, "not-a-literal", "Keys must be strings or numbers")
+                    key_ok = False
+                value_ok, value = self._literal(value_node)
                 ok = ok and key_ok and value_ok
                 if key_ok and value_ok:
                     result[key] = value
             return ok, result
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            ok, value = self.literal(node.operand)
+            ok, value = self._literal(node.operand)
             if ok and isinstance(value, (int, float)):
                 return True, -value
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            left_ok, left = self.literal(node.left)
-            right_ok, right = self.literal(node.right)
+            left_ok, left = self._literal(node.left)
+            right_ok, right = self._literal(node.right)
             if left_ok and right_ok and isinstance(left, str) and isinstance(right, str):
+                if len(left) + len(right) > MAX_CONCATENATED_CHARS:
+                    self.report(
+                        node,
+                        "invalid-value",
+                        f"String longer than {MAX_CONCATENATED_CHARS:,} characters; not read",
+                    )
+                    return False, None
                 return True, left + right
             if not (left_ok and right_ok):
                 return False, None
@@ -728,7 +749,8 @@ def load_step_interface(path: str | Path, text: str | None = None, *, source: st
 
     Derivation (as the framework does): spec_type = the name; config_class and
     builder_step_name default to `<Name>Config` / `<Name>StepBuilder`; sagemaker_step_type is
-    required; description defaults to "". `spec.dependencies`/`spec.outputs` go to metadata.
+    required; description defaults to "". Other fields of `registry:` (job_types, framework...)
+    are kept as in any row. `spec.dependencies`/`spec.outputs` go to metadata.
     """
     path = str(path)
     result = SourceLoad(path=path)
@@ -764,6 +786,7 @@ def load_step_interface(path: str | Path, text: str | None = None, *, source: st
         result.problems.append(_problem(path, rng, "invalid-value", "'registry' must be a mapping"))
         registry = {}
     row: dict[str, Any] = {
+        **registry,  # every field of the block (job_types, framework...), then the defaults
         "spec_type": name,
         "config_class": registry.get("config_class") or f"{name}Config",
         "builder_step_name": registry.get("builder_step_name") or f"{name}StepBuilder",

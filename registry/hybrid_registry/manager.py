@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import contextvars
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -89,6 +90,8 @@ _context: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 CORE_KEY = "core"
 WORKSPACE_REGISTRY_FILE = WORKSPACE_REGISTRY_PARTS[-1]
 
+log = logging.getLogger(__name__)
+
 
 def _key(path: str | Path) -> str:
     return str(real_path(path))
@@ -103,11 +106,26 @@ class _CoreSource:
     files: dict[str, SourceLoad] = field(default_factory=dict)
 
     def load_file(self, file: str, text: str | None) -> SourceLoad:
-        if self.kind == "interfaces":
-            return load_step_interface(file, text, source=str(self.path))
-        if self.kind == "table":
-            return load_table(file, text, source=str(self.path))
-        return load_python_registry(file, text, source=str(self.path))
+        try:
+            if self.kind == "interfaces":
+                return load_step_interface(file, text, source=str(self.path))
+            if self.kind == "table":
+                return load_table(file, text, source=str(self.path))
+            return load_python_registry(file, text, source=str(self.path))
+        except Exception as exc:  # our bug: this file is lost, never the whole registry
+            result = SourceLoad(path=file)
+            result.problems.append(_internal_error(file, exc))
+            return result
+
+
+def _internal_error(file: str, exc: Exception) -> Problem:
+    log.exception("Reading %s failed", file)
+    return Problem(
+        path=file,
+        code="internal-error",
+        message=f"This file could not be read ({type(exc).__name__}: {exc}); "
+        "please report it with the file",
+    )
 
 
 def _core_kind(path: Path) -> str:
@@ -214,7 +232,14 @@ class UnifiedRegistryManager:
 
     def _load_workspace(self, file_key: str, text: str | None) -> WorkspaceLoad:
         """Read a workspace registry file, applying an id given to `add_workspace_registry`."""
-        workspace = load_workspace_registry(file_key, text)
+        try:
+            workspace = load_workspace_registry(file_key, text)
+        except Exception as exc:  # our bug: this workspace is lost, never the whole registry
+            directory = workspace_dir_of(file_key)
+            workspace = WorkspaceLoad(
+                workspace_id=directory.name, directory=str(directory), file=file_key
+            )
+            workspace.problems.append(_internal_error(file_key, exc))
         forced = self._forced_ids.get(file_key)
         if forced is not None and forced != workspace.workspace_id:
             workspace.workspace_id = forced

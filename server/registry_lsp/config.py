@@ -7,6 +7,7 @@ reported and ignored. Nothing here raises for user input.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 from hybrid_registry.discovery import RegistryLayout, discover, resolve_entry, workspaces_under
 from hybrid_registry.models import Problem, Severity
 from registry_lsp.constants import KNOWN_CODES
+
+log = logging.getLogger(__name__)
 
 DEFAULT_DEBOUNCE_MS = 150
 
@@ -67,6 +70,16 @@ def _empty_list_is_unset(value: Any) -> Any:
 
 def parse_settings(raw: Any) -> tuple[ServerSettings, list[str]]:
     """Settings from a client's JSON value, and a message per invalid or unknown entry."""
+    try:
+        return _parse_settings(raw)
+    except Exception as exc:  # our bug: never let odd settings stop the server
+        log.exception("Reading the settings %r failed", raw)
+        return ServerSettings(), [
+            f"The hybridRegistry settings could not be read ({exc}); using defaults"
+        ]
+
+
+def _parse_settings(raw: Any) -> tuple[ServerSettings, list[str]]:
     messages: list[str] = []
     if raw is None:
         return ServerSettings(), messages
@@ -156,7 +169,7 @@ Settings = TypeVar("Settings", ServerSettings, DiagnosticSettings)
 
 
 def _unknown_codes(codes: Any, key: str) -> list[str]:
-    unknown = sorted(str(code) for code in codes if code not in KNOWN_CODES)
+    unknown = sorted(code for code in codes if isinstance(code, str) and code not in KNOWN_CODES)
     if not unknown:
         return []
     return [

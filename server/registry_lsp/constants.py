@@ -37,6 +37,7 @@ PROBLEM_CODES = frozenset(
         "invalid-config",
         "duplicate-workspace",
         "empty-source",
+        "internal-error",
     }
 )
 KNOWN_CODES = frozenset(

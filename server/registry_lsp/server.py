@@ -21,7 +21,12 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
+from pygls.exceptions import (
+    JsonRpcException,
+    JsonRpcInvalidParams,
+    JsonRpcInvalidRequest,
+    JsonRpcServerNotInitialized,
+)
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
@@ -93,6 +98,8 @@ class RegistryProtocol(LanguageServerProtocol):
     """pygls drops a request whose params do not match the protocol's types, leaving the
     client waiting forever; answer it with `InvalidParams` instead."""
 
+    initialize_received = False
+
     def structure_message(self, data: dict[str, Any]) -> Any:
         try:
             return super().structure_message(data)
@@ -114,6 +121,13 @@ class RegistryProtocol(LanguageServerProtocol):
             error = JsonRpcInvalidRequest(f"The server is shutting down; {method} refused")
             self._send_response(message.id, None, error.to_response_error())
             return None
+        if method == types.INITIALIZE:
+            self.initialize_received = True
+        elif method not in (None, types.EXIT) and not self.initialize_received:
+            if hasattr(message, "id"):  # LSP: requests before `initialize` get -32002
+                not_yet = JsonRpcServerNotInitialized(f"{method} before initialize")
+                self._send_response(message.id, None, not_yet.to_response_error())
+            return None  # notifications before `initialize` are dropped
         return super().handle_message(message)
 
 
@@ -138,6 +152,8 @@ class RegistryLanguageServer(LanguageServer):
         self.parent_pid: int | None = None
         self._watched: tuple[str, ...] | None = None
         self.disk_lines: dict[str, tuple[tuple[int, int], Sequence[str]]] = {}
+        self.config_roots: dict[Path, Path | None] = {}
+        """Nearest registry configuration above a directory (cleared when one changes)."""
         self.tasks: set[asyncio.Task[None]] = set()
         self.last_completion_uri: str | None = None
 
@@ -229,18 +245,37 @@ class RegistryLanguageServer(LanguageServer):
             inside = folder.root == target or folder.root in target.parents
             if inside and (best is None or len(folder.root.parts) > len(best.root.parts)):
                 best = folder
-        if best is not None or not create:
-            return best
-        from hybrid_registry.discovery import find_config_root
-
-        root = find_config_root(target)
-        if root is None:
-            root = target.parent
-            if root == Path(root.anchor) or root == Path.home():
-                return None  # no registry: never walk a whole disk or home folder
+        if best is not None:
+            # A project with its own configuration inside the open folder (the folder is a
+            # repository, the registry is configured in a subfolder): that project's registry,
+            # as `registry-lsp check` would use.
+            nested = self.config_root_of(target.parent)
+            if nested is None or nested == best.root or best.root not in nested.parents:
+                return best
+            if not create:
+                return self.folders.get(str(nested), best)
+            root = nested
+        elif not create:
+            return None
+        else:
+            found = self.config_root_of(target.parent)
+            if found is None:
+                found = target.parent
+                if found == Path(found.anchor) or found == Path.home():
+                    return None  # no registry: never walk a whole disk or home folder
+            root = found
         folder = self.add_folder(root)
         self.schedule_load(folder)
         return folder
+
+    def config_root_of(self, directory: Path) -> Path | None:
+        if directory not in self.config_roots:
+            from hybrid_registry.discovery import find_config_root
+
+            if len(self.config_roots) > 10_000:
+                self.config_roots.clear()
+            self.config_roots[directory] = find_config_root(directory)
+        return self.config_roots[directory]
 
     def lines_of(self, path: str) -> Sequence[str]:
         """Lines of a file for position conversion: the open document, else the disk
@@ -478,6 +513,8 @@ class RegistryLanguageServer(LanguageServer):
     def file_changed(self, path: str, text: str | None = None) -> None:
         """A registry-related file changed on disk or in the editor: reload just that source."""
         name = Path(path).name
+        if name in CONFIG_FILES:
+            self.config_roots.clear()
         for folder in list(self.folders.values()):
             if folder.manager is None:
                 continue
@@ -789,6 +826,7 @@ def schedule_overlay(ls: RegistryLanguageServer, document: DocumentState) -> Non
     if handle is not None:
         handle.cancel()
 
+    @guarded(_none)
     def apply() -> None:
         ls.overlay_pending.pop(document.uri, None)
         if document.uri in ls.documents and document.path is not None:

@@ -407,3 +407,40 @@ def test_compiler_warnings_in_user_files_are_not_raised(recwarn: pytest.Warnings
         load = load_python_registry("m.py", text)
     assert load.problems == [] and load.definitions["A"].description == "\\["
     assert len(recwarn) == 0
+
+
+def test_odd_values_in_a_row_are_problems_and_the_rest_loads(tmp_path: Path) -> None:
+    terms = " + ".join(["A"] * 1500)  # valid Python, deeper than the recursion limit
+    module = write(
+        tmp_path / "core.py",
+        'A = "x"\nBIG = "' + "y" * 60_000 + '"\n'
+        "STEP_NAMES = {\n"
+        "    'TupleKey': {'sagemaker_step_type': 'Processing', 'extra': {('a', 'b'): 1}},\n"
+        f"    'Deep': {{'sagemaker_step_type': 'Processing', 'description': {terms}}},\n"
+        "    'Bomb': {'sagemaker_step_type': 'Processing', 'description': BIG + BIG + BIG},\n"
+        "    'Good': {'sagemaker_step_type': 'Processing'},\n"
+        "}\n",
+    )
+    loaded = load_python_registry(module)
+    assert "Good" in loaded.definitions
+    by_line = {p.range.start_line: p for p in loaded.problems}
+    assert by_line[3].code == "not-a-literal" and "Keys must be" in by_line[3].message
+    assert by_line[4].code == "not-a-literal" and "nested too deeply" in by_line[4].message
+    assert by_line[5].code == "invalid-value" and "longer than" in by_line[5].message
+    assert len(loaded.problems) == 3
+
+
+def test_an_interface_keeps_the_other_fields_of_its_registry_block(tmp_path: Path) -> None:
+    interface = write(
+        tmp_path / "train.step.yaml",
+        "step_type: Train\nregistry:\n  sagemaker_step_type: Training\n"
+        "  job_types: [training, calibration]\n  framework: xgboost\n  requires: [Data]\n"
+        "  spec_type: Ignored\n",
+    )
+    loaded = load_step_interface(interface, source=str(tmp_path))
+    definition = loaded.definitions["Train"]
+    assert definition.job_types == ["training", "calibration"]
+    assert definition.framework == "xgboost"
+    assert definition.spec_type == "Train"  # always the step name
+    assert definition.metadata["requires"] == ["Data"]
+    assert loaded.problems == []

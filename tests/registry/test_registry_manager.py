@@ -445,3 +445,29 @@ def test_cache_control(simple: UnifiedRegistryManager) -> None:
     simple.clear_builder_class_cache()
     simple.clear_component_cache()
     assert simple.create_legacy_step_names_dict() == first
+
+
+def test_a_reader_bug_loses_one_file_not_the_registry(
+    hybrid_folder: HybridFolder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hybrid_registry import manager as manager_module
+
+    real_workspace = manager_module.load_workspace_registry
+
+    def broken_python(*args: object, **kwargs: object) -> None:
+        raise ValueError("boom")
+
+    def broken_for_alice(path: str, text: str | None = None) -> object:
+        if "alice" in str(path):
+            raise ValueError("boom")
+        return real_workspace(path, text)
+
+    monkeypatch.setattr(manager_module, "load_python_registry", broken_python)
+    monkeypatch.setattr(manager_module, "load_workspace_registry", broken_for_alice)
+    manager = UnifiedRegistryManager.from_folder(hybrid_folder.root)
+    assert "YamlOnly" in manager.step_names() and "XGBoostTraining" not in manager.step_names()
+    assert "alice" in manager.list_workspaces() and "bob_ml" in manager.list_workspaces()
+    problems = manager.get_problems()
+    internal = [p for ps in problems.values() for p in ps if p.code == "internal-error"]
+    assert {Path(p.path).name for p in internal} == {"step_names.py", "workspace_registry.py"}
+    assert all("ValueError: boom" in p.message for p in internal)

@@ -158,7 +158,7 @@ async function selectWorkspace(status: StatusController, arg: unknown): Promise<
     const items = [
       {
         label: `${active === null ? '$(check) ' : ''}None`,
-        description: 'core steps only',
+        description: 'no workspace context: core first',
         id: null as string | null,
       },
       ...(reg?.workspaces ?? []).map((w) => ({

@@ -174,7 +174,7 @@ export function presentStatusBar(
   const tooltip = [
     `**Hybrid Registry**${folder.loading ? ' (loading…)' : ''}`,
     '',
-    `Workspace context: ${ctx ? code(ctx) : 'none (core steps only)'}`,
+    `Workspace context: ${ctx ? code(ctx) : 'none (core first)'}`,
     '',
     `${plural(folder.stepCount, 'step')}, ${plural(folder.conflictCount, 'conflict')}, ${plural(folder.problemCount, 'problem')}`,
     '',

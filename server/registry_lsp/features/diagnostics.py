@@ -31,7 +31,7 @@ MAX_SUGGESTED_NAMES = 50
 """Distinct unknown names per pass that get "did you mean" (a file of thousands of unknown
 names must not hold up diagnostics; later passes suggest for the rest)."""
 
-NOT_LOADED = frozenset({"syntax-error", "unreadable-file"})
+NOT_LOADED = frozenset({"syntax-error", "unreadable-file", "internal-error"})
 """Problem codes that mean a registry file contributed no steps."""
 
 NameFindings = tuple[tuple[Severity, str, str, tuple[RelatedInfo, ...]], ...]

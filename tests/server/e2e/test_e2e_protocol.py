@@ -139,3 +139,25 @@ def test_bad_notifications_are_logged_not_popped_up(tmp_path: Path) -> None:
         assert client.response(3)["error"]["code"] == -32600
     finally:
         client.close()
+
+
+def test_requests_before_initialize_get_server_not_initialized(tmp_path: Path) -> None:
+    client = RawClient(tmp_path)
+    try:
+        uri = (tmp_path / "p.py").as_uri()
+        position = {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}
+        client.send({"id": 1, "method": "textDocument/hover", "params": position})
+        assert client.response(1)["error"]["code"] == -32002
+        client.send({"method": "initialized", "params": {}})  # dropped, not acted on
+        client.send(
+            {
+                "id": 2,
+                "method": "initialize",
+                "params": {"processId": None, "rootUri": None, "capabilities": {}},
+            }
+        )
+        assert "result" in client.response(2)
+        client.send({"id": 3, "method": "textDocument/hover", "params": position})
+        assert "result" in client.response(3)
+    finally:
+        client.close()

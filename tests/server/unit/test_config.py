@@ -345,3 +345,10 @@ def test_unknown_diagnostic_codes_and_dotted_call_names_are_reported() -> None:
         {"diagnostics": {"disabled": ["step-conflict", "syntax-error"]}, "stepNameCalls": ["x"]}
     )
     assert clean == []
+
+
+@pytest.mark.parametrize("disabled", [[{}], [["unknown-step"]], [None, 3]])
+def test_unhashable_or_odd_disabled_codes_give_a_message_and_the_default(disabled: Any) -> None:
+    settings, messages = parse_settings({"diagnostics": {"disabled": disabled}})
+    assert settings.diagnostics.disabled == ()
+    assert len(messages) == 1 and "diagnostics.disabled" in messages[0]
