@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from hybrid_registry import __version__
+from hybrid_registry.loaders import real_path
 from hybrid_registry.manager import CORE_KEY, UnifiedRegistryManager
 from hybrid_registry.models import Location, Problem, Severity
 
@@ -85,12 +86,17 @@ def _print(text: str = "") -> None:
 # --------------------------------------------------------------------------- commands
 
 
-def _manager(args: argparse.Namespace) -> UnifiedRegistryManager:
+def _root(args: argparse.Namespace) -> Path:
     root = Path(args.root)
     if not root.exists():
         raise UsageError(f"root folder '{args.root}' does not exist")
     if not root.is_dir():
         raise UsageError(f"root '{args.root}' is not a folder")
+    return root
+
+
+def _manager(args: argparse.Namespace) -> UnifiedRegistryManager:
+    root = _root(args)
     manager = UnifiedRegistryManager.from_folder(root)
     if not manager.get_registry_status()[CORE_KEY]["sources"] and not manager.list_workspaces():
         if manager.config_file is not None:
@@ -306,7 +312,8 @@ def cmd_init_workspace(args: argparse.Namespace) -> int:
         validate_developer_id(args.developer_id)
     except WorkspaceSetupError as exc:
         raise UsageError(str(exc)) from None
-    path = Path(args.root) / args.path  # an absolute PATH stays as it is
+    root = _root(args)
+    path = root / args.path  # an absolute PATH stays as it is
     try:
         created = create_workspace_registry(
             path, args.developer_id, args.template, overwrite=args.force
@@ -317,7 +324,27 @@ def cmd_init_workspace(args: argparse.Namespace) -> int:
             message = f"{message}; use --force to replace it"
         raise CommandError(message) from None
     _print(display_path(created))
+    _check_new_workspace(root, created, args.developer_id)
     return EXIT_OK
+
+
+def _check_new_workspace(root: Path, created: Path, developer_id: str) -> None:
+    """Warn when the registry of `root` will not use the workspace just written."""
+    manager = UnifiedRegistryManager.from_folder(root)
+    if manager.workspace_for_path(created) == developer_id:
+        return
+    problems = manager.get_problems().get(str(real_path(created)), [])
+    duplicate = next((p for p in problems if p.code == "duplicate-workspace"), None)
+    if duplicate is not None:
+        _warn(f"{duplicate.message} (choose another --developer-id)")
+    elif manager.config_file is not None:
+        _warn(
+            f"{display_path(created)} is not under the workspace folders configured in "
+            f"{display_path(manager.config_file)}; add its parent folder to 'workspaces' "
+            "there, or the registry will not use it"
+        )
+    else:
+        _warn(f"the registry of '{root}' does not pick up {display_path(created)}")
 
 
 # --------------------------------------------------------------------------- parser

@@ -29,6 +29,7 @@ import yaml
 from pydantic import ValidationError
 
 from hybrid_registry.models import (
+    DEVELOPER_ID_PATTERN,
     Location,
     Problem,
     RegistryType,
@@ -540,13 +541,14 @@ def load_workspace_registry(
         if isinstance(metadata, dict):
             result.metadata = {str(k): v for k, v in metadata.items()}
             developer_id = metadata.get("developer_id")
-            if isinstance(developer_id, str) and developer_id.strip():
-                result.workspace_id = developer_id.strip()
+            if isinstance(developer_id, str) and DEVELOPER_ID_PATTERN.fullmatch(developer_id):
+                result.workspace_id = developer_id
             elif developer_id is not None:
                 reader.report(
                     metadata_node,
                     "invalid-value",
-                    "WORKSPACE_METADATA['developer_id'] must be a non-empty string; "
+                    f"WORKSPACE_METADATA['developer_id'] {developer_id!r} is not a valid id "
+                    "(a letter, then letters, digits, '_' or '-'); "
                     f"using the folder name '{directory.name}'",
                     Severity.WARNING,
                 )
@@ -732,16 +734,28 @@ def _find_key(node: Any, key: str) -> tuple[Any, Any] | None:
     return None
 
 
-def _interned(value: Any) -> Any:
+def _interned(value: Any, copies: dict[int, Any] | None = None) -> Any:
     """`value` with its strings interned: thousands of interface files repeat the same keys
-    and words (`type`, `processing_output`...), each a separate string as YAML reads it."""
+    and words (`type`, `processing_output`...), each a separate string as YAML reads it.
+
+    Containers YAML shares (anchors and aliases) stay shared, so an alias "bomb" is never
+    expanded; a container that holds itself is cut at the loop (None)."""
     if isinstance(value, str):
         return sys.intern(value)
+    if not isinstance(value, (dict, list)):
+        return value
+    if copies is None:
+        copies = {}
+    if id(value) in copies:
+        return copies[id(value)]
+    copies[id(value)] = None  # while being copied: a loop back here reads None
+    copy: Any
     if isinstance(value, dict):
-        return {_interned(key): _interned(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_interned(item) for item in value]
-    return value
+        copy = {_interned(key, copies): _interned(item, copies) for key, item in value.items()}
+    else:
+        copy = [_interned(item, copies) for item in value]
+    copies[id(value)] = copy
+    return copy
 
 
 def load_step_interface(path: str | Path, text: str | None = None, *, source: str) -> SourceLoad:
@@ -795,10 +809,17 @@ def load_step_interface(path: str | Path, text: str | None = None, *, source: st
     }
     spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
     metadata = {
-        "dependencies": _interned((spec or {}).get("dependencies") or {}),
-        "outputs": _interned((spec or {}).get("outputs") or {}),
-        "node_type": _interned(data.get("node_type")),
+        "dependencies": (spec or {}).get("dependencies") or {},
+        "outputs": (spec or {}).get("outputs") or {},
+        "node_type": data.get("node_type"),
     }
+    try:
+        metadata = _interned(metadata)
+    except RecursionError:
+        result.problems.append(
+            _problem(path, None, "invalid-value", "'spec' is nested too deeply; not kept")
+        )
+        metadata = {"dependencies": {}, "outputs": {}, "node_type": None}
     definition = make_definition(
         name,
         row,

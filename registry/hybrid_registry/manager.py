@@ -61,6 +61,7 @@ from hybrid_registry.loaders import (
     workspace_registry_file,
 )
 from hybrid_registry.models import (
+    RESERVED_WORKSPACE_IDS,
     ConflictAnalysis,
     ConflictType,
     Problem,
@@ -287,6 +288,20 @@ class UnifiedRegistryManager:
     def _install_workspace(self, workspace: WorkspaceLoad) -> None:
         """Add a loaded workspace; a second folder claiming the same id is rejected."""
         file_key = _key(workspace.file)
+        if workspace.workspace_id in RESERVED_WORKSPACE_IDS:
+            workspace.problems.append(
+                Problem(
+                    path=workspace.file,
+                    code="invalid-value",
+                    message=(
+                        f"Workspace id '{workspace.workspace_id}' is reserved for the core "
+                        "registry; this workspace is ignored. Set "
+                        "WORKSPACE_METADATA['developer_id'] to another id"
+                    ),
+                )
+            )
+            self._rejected_workspaces[file_key] = workspace
+            return
         existing = self._workspaces.get(workspace.workspace_id)
         if existing is not None and _key(existing.file) != file_key:
             workspace.problems.append(
@@ -941,6 +956,12 @@ class UnifiedRegistryManager:
             if len({d.workspace_id for d in definitions}) > 1:
                 return list(definitions)
             return []
+
+    def definitions_of(self, name: str) -> list[StepDefinition]:
+        """Every definition of `name` in every layer: core, then each workspace's (best first)."""
+        with self._lock:
+            core = self._core_table().get(name)
+            return [*([core] if core is not None else []), *self._workspace_index().get(name, [])]
 
     def analyze_conflicts(self) -> list[ConflictAnalysis]:
         analyses = []

@@ -19,6 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 STEP_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]+\Z")
 """Valid step names: letters, digits, `_` and `-`; never empty."""
 
+DEVELOPER_ID_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+"""A developer (workspace) id: a letter, then letters, digits, `_` or `-` (matched in full)."""
+
+RESERVED_WORKSPACE_IDS = frozenset({"core"})
+"""Ids no workspace may take: the registry status is keyed by `core` and by workspace ids."""
+
 
 class RegistryType(str, Enum):
     CORE = "core"

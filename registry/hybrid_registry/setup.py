@@ -7,11 +7,12 @@ registry is plain literals only, because the registry tools read it statically a
 from __future__ import annotations
 
 import os
-import re
 import stat
 import tempfile
 from pathlib import Path
 from typing import Literal
+
+from hybrid_registry.models import DEVELOPER_ID_PATTERN, RESERVED_WORKSPACE_IDS
 
 __all__ = [
     "DEVELOPER_ID_PATTERN",
@@ -25,8 +26,6 @@ __all__ = [
     "validate_developer_id",
 ]
 
-DEVELOPER_ID_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
-"""A developer id: a letter, then letters, digits, `_` or `-` (matched in full)."""
 
 REGISTRY_PARTS = ("src", "cursus_dev", "registry")
 """The registry package of a workspace, relative to the workspace folder."""
@@ -50,6 +49,10 @@ def validate_developer_id(developer_id: str) -> str:
         raise WorkspaceSetupError(
             f"Invalid developer id {developer_id!r}: start with a letter, then use only "
             "letters, digits, '_' or '-' (for example 'alice' or 'team-nlp_2')"
+        )
+    if developer_id in RESERVED_WORKSPACE_IDS:
+        raise WorkspaceSetupError(
+            f"Invalid developer id {developer_id!r}: it is reserved for the core registry"
         )
     return developer_id
 

@@ -338,3 +338,21 @@ def test_warnings_for_a_missing_default_workspace_a_wrong_job_type_and_broken_co
     assert code == 0
     assert "none of the sources configured in" in err and "validate" in err
     assert "no step registry found" not in err
+
+
+def test_init_workspace_warns_when_the_registry_will_not_use_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.hybrid-registry]\nworkspaces = ["devs"]\n', encoding="utf-8"
+    )
+    assert run(capsys, "init-workspace", "devs/ann", "--developer-id", "ann")[0] == 0
+    code, _, err = run(capsys, "init-workspace", "devs/ann2", "--developer-id", "ann")
+    assert code == 0 and "already used" in err and "another --developer-id" in err
+    code, _, err = run(capsys, "init-workspace", "other/bo", "--developer-id", "bo")
+    assert code == 0 and "not under the workspace folders configured in pyproject.toml" in err
+    code, _, err = run(capsys, "init-workspace", "x", "--developer-id", "cy", "--root", "nope")
+    assert code == 2
+    assert_one_error_line(err, "root folder 'nope' does not exist")
+    assert not (tmp_path / "nope").exists()

@@ -444,3 +444,22 @@ def test_an_interface_keeps_the_other_fields_of_its_registry_block(tmp_path: Pat
     assert definition.spec_type == "Train"  # always the step name
     assert definition.metadata["requires"] == ["Data"]
     assert loaded.problems == []
+
+
+def test_interface_aliases_are_never_expanded_and_loops_are_cut(tmp_path: Path) -> None:
+    levels = "\n".join(f"  l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 10))
+    bomb = write(
+        tmp_path / "bomb.step.yaml",
+        "step_type: Bomb\nregistry: {sagemaker_step_type: Processing}\n"
+        f"spec:\n  dependencies:\n  l0: &l0 [x]\n{levels}\n  outputs: {{all: *l9}}\n",
+    )
+    loop = write(
+        tmp_path / "loop.step.yaml",
+        "step_type: Loop\nregistry: {sagemaker_step_type: Processing}\n"
+        "spec: {dependencies: &a [*a]}\n",
+    )
+    loaded = load_step_interface(bomb, source=str(tmp_path))  # 10**9 strings if expanded
+    outputs = loaded.definitions["Bomb"].metadata["outputs"]["all"]
+    assert outputs[0] is outputs[1]  # still shared
+    looped = load_step_interface(loop, source=str(tmp_path)).definitions["Loop"]
+    assert looped.metadata["dependencies"] == [None]

@@ -471,3 +471,25 @@ def test_a_reader_bug_loses_one_file_not_the_registry(
     internal = [p for ps in problems.values() for p in ps if p.code == "internal-error"]
     assert {Path(p.path).name for p in internal} == {"step_names.py", "workspace_registry.py"}
     assert all("ValueError: boom" in p.message for p in internal)
+
+
+def test_a_workspace_named_core_is_ignored_with_a_problem(tmp_path: Path) -> None:
+    from registry_helpers import WORKSPACE_RELPATH, write
+
+    write(
+        tmp_path / "dev" / "core" / WORKSPACE_RELPATH,
+        "LOCAL_STEPS = {'A': {'sagemaker_step_type': 'Processing'}}\n",
+    )
+    odd = write(
+        tmp_path / "dev" / "odd" / WORKSPACE_RELPATH,
+        "WORKSPACE_METADATA = {'developer_id': 'bad id/../x'}\n"
+        "LOCAL_STEPS = {'B': {'sagemaker_step_type': 'Processing'}}\n",
+    )
+    manager = UnifiedRegistryManager(workspaces_root=tmp_path / "dev")
+    assert manager.list_workspaces() == ["odd"]  # the folder name, not the invalid id
+    status = manager.get_registry_status()
+    assert status["core"]["sources"] == [] and "odd" in status
+    messages = [p.message for ps in manager.get_problems().values() for p in ps]
+    assert any("'core' is reserved" in m for m in messages)
+    (invalid,) = manager.get_problems()[str(odd.resolve())]
+    assert "is not a valid id" in invalid.message

@@ -25,14 +25,15 @@ def definition(ctx: FeatureContext, line: int, col: int) -> list[Location]:
 
 
 def declarations(ctx: FeatureContext, line: int, col: int) -> list[Location]:
-    """Every registry entry of that name: this context's chain, then competing workspaces."""
+    """Every registry entry of that name: this context's chain (winner first), then every
+    other layer's (other workspaces' steps and overrides)."""
     found = _resolve_at(ctx, line, col)
     if found is None:
         return []
     name = found[0]
     definitions = [
         *ctx.manager.resolve_chain(name, ctx.workspace_id),
-        *ctx.manager.conflicts_of(name),
+        *ctx.manager.definitions_of(name),
     ]
     locations: list[Location] = []
     for item in definitions:

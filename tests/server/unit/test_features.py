@@ -411,7 +411,11 @@ def test_declarations_are_every_entry_of_the_name(
         alice,
         core,
     ]
-    assert [loc.path for loc in navigation.declarations(ctx(manager, text), 0, 16)] == [core]
+    # outside alice's workspace: the core entry wins, and alice's override is one more entry
+    assert [loc.path for loc in navigation.declarations(ctx(manager, text), 0, 16)] == [
+        core,
+        alice,
+    ]
     text = 'dag.add_node("TextEmbedding")\n'
     found = navigation.declarations(ctx(manager, text), 0, 16)
     assert sorted(loc.path for loc in found) == sorted([alice, bob])
