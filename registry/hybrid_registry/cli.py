@@ -80,7 +80,19 @@ def _table(rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def _print(text: str = "") -> None:
+    if sys.stdout is None:  # started with stdout closed (`>&-`)
+        raise CommandError("standard output is closed")
     sys.stdout.write(text + "\n")
+
+
+def silence_stdout() -> None:
+    """After a failed write to stdout (the reader went away, the disk is full), point it at
+    /dev/null, so that the flush at exit does not fail and complain again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 # --------------------------------------------------------------------------- commands
@@ -263,7 +275,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     manager = _manager(args)
     status = manager.get_registry_status()
     if args.format == "json":
-        _print(json.dumps(status, indent=2, sort_keys=True, default=str))
+        _print(json.dumps(status, indent=2, default=str))  # metadata may mix key types
         return EXIT_OK
     root = manager.root or Path(args.root)
     _print(f"root:        {display_path(root) or '.'}")
@@ -413,25 +425,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else EXIT_FAILURE
-    except BrokenPipeError:
-        # The reader went away (`| head`): stop quietly, and keep Python from complaining
-        # about the closed stdout at exit.
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        except (OSError, ValueError):
-            pass
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+        silence_stdout()
+        return EXIT_FAILURE
+    except OSError as exc:  # a path the system refuses, a full disk under stdout...
+        silence_stdout()
+        _error(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130
 
 
 def _error(message: str) -> None:
-    sys.stderr.write(f"{PROG}: error: {message}\n")
+    if sys.stderr is not None:
+        sys.stderr.write(f"{PROG}: error: {message}\n")
 
 
 def _warn(message: str) -> None:
-    sys.stderr.write(f"{PROG}: warning: {message}\n")
+    if sys.stderr is not None:
+        sys.stderr.write(f"{PROG}: warning: {message}\n")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -279,14 +279,18 @@ def walk_folder(
     root: Path, max_depth: int = MAX_DEPTH
 ) -> Iterator[tuple[Path, list[os.DirEntry[str]]]]:
     """Each folder under `root` with its file entries, sorted by name: bounded depth; no
-    hidden folders, virtual environments, `node_modules`, system folders or symlink loops."""
+    hidden folders, virtual environments, `node_modules`, system folders, symlink loops, or
+    symlinks that lead out of `root` (a link to `/` must not make us walk the whole disk)."""
     visited: set[str] = set()
     stack: list[tuple[Path, int]] = [(root, 0)]
+    inside = os.path.join(os.path.realpath(root), "")
     while stack:
         folder, depth = stack.pop()
         try:
             real = os.path.realpath(folder)
             if real in visited or real in SYSTEM_DIRS:
+                continue
+            if folder != root and not real.startswith(inside):
                 continue
             visited.add(real)
             entries = sorted(os.scandir(folder), key=lambda e: e.name)

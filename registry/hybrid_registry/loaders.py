@@ -313,6 +313,20 @@ class _ModuleReader:
             elif isinstance(statement, ast.AugAssign):
                 targets = [statement.target]  # `X += ...`: X is no longer a known literal
             for target in targets:
+                changed = target.value if isinstance(target, ast.Subscript) else target
+                if (
+                    isinstance(changed, ast.Name)
+                    and changed.id in wanted_names
+                    and (changed is not target or isinstance(statement, ast.AugAssign))
+                ):
+                    self.report(
+                        statement,
+                        "not-a-literal",
+                        f"This change to {changed.id} is not read: registry files are read "
+                        f"without running them, so put every entry in the {changed.id} = "
+                        "{...} literal",
+                        Severity.WARNING,
+                    )
                 if not isinstance(target, ast.Name):
                     for node in ast.walk(target):  # `a, b = ...`: forget what they were
                         if isinstance(node, ast.Name):
@@ -514,8 +528,12 @@ def workspace_registry_file(workspace_dir: str | Path) -> Path:
 
 
 def workspace_dir_of(registry_file: str | Path) -> Path:
-    """The workspace folder of a `.../src/cursus_dev/registry/workspace_registry.py` file."""
-    return Path(registry_file).parents[len(WORKSPACE_REGISTRY_PARTS) - 1]
+    """The workspace folder of a `.../src/cursus_dev/registry/workspace_registry.py` file
+    (for a registry file placed elsewhere: its own folder)."""
+    path = Path(registry_file)
+    if path.parts[-len(WORKSPACE_REGISTRY_PARTS) :] == WORKSPACE_REGISTRY_PARTS:
+        return path.parents[len(WORKSPACE_REGISTRY_PARTS) - 1]
+    return path.parent
 
 
 def load_workspace_registry(

@@ -40,15 +40,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _fail(message: str) -> int:
-    print(f"registry-lsp: error: {message}", file=sys.stderr)
+    if sys.stderr is not None:
+        print(f"registry-lsp: error: {message}", file=sys.stderr)
     return 2
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command == "check":
-        from registry_lsp.check import check_paths, report
+def _check(args: argparse.Namespace) -> int:
+    from hybrid_registry.cli import silence_stdout
+    from registry_lsp.check import check_paths, report
 
+    if sys.stdout is None:
+        return _fail("standard output is closed")
+    try:
         paths = [Path(p) for p in args.paths]
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
@@ -56,14 +59,19 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(args.root) if args.root else Path.cwd()
         if not root.is_dir():
             return _fail(f"--root {args.root} is not a folder")
-        try:
-            return report(check_paths(paths, Path(os.path.realpath(root))), args.format, sys.stdout)
-        except BrokenPipeError:
-            # The reader went away (`| head`): stop quietly, and keep Python from complaining
-            # about the closed stdout at exit.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            return 1
+        return report(check_paths(paths, Path(os.path.realpath(root))), args.format, sys.stdout)
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+        silence_stdout()
+        return 1
+    except OSError as exc:  # a path the system refuses, a full disk under stdout...
+        silence_stdout()
+        return _fail(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "check":
+        return _check(args)
 
     host, _, port = (args.tcp or "").rpartition(":")
     if args.tcp and not (port.isdigit() and int(port) < 65536):

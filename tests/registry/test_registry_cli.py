@@ -356,3 +356,29 @@ def test_init_workspace_warns_when_the_registry_will_not_use_it(
     assert code == 2
     assert_one_error_line(err, "root folder 'nope' does not exist")
     assert not (tmp_path / "nope").exists()
+
+
+def test_output_and_path_errors_are_one_line(
+    capsys: pytest.CaptureFixture[str], in_simple: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _, err = run(capsys, "list", "--root", "a" * 300)
+    assert code == 1
+    assert_one_error_line(err, "File name too long")
+
+    class Full:
+        def write(self, text: str) -> int:
+            raise OSError(28, "No space left on device")
+
+        def fileno(self) -> int:
+            raise ValueError("no file")
+
+    monkeypatch.setattr("sys.stdout", Full())
+    code = main(["list"])
+    _, err = capsys.readouterr()
+    assert code == 1
+    assert_one_error_line(err, "No space left on device")
+    monkeypatch.setattr("sys.stdout", None)
+    code = main(["list"])
+    _, err = capsys.readouterr()
+    assert code == 1
+    assert_one_error_line(err, "standard output is closed")

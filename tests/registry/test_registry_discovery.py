@@ -207,6 +207,20 @@ def test_walk_terminates_on_a_symlink_loop(tmp_path: Path) -> None:
     assert layout.workspace_files == [kept.resolve()]
 
 
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+def test_walk_never_follows_a_symlink_out_of_the_folder(tmp_path: Path) -> None:
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    write_workspace(elsewhere / "ws", workspace_text())
+    kept = write_workspace(project / "own" / "ws", workspace_text())
+    try:
+        (project / "out").symlink_to(elsewhere, target_is_directory=True)
+        (project / "in").symlink_to(project / "own", target_is_directory=True)
+    except OSError:
+        pytest.skip("cannot create symlinks here")
+    layout = discover(project, use_installed_framework=False)
+    assert [path.resolve() for path in layout.workspace_files] == [kept.resolve()]
+
+
 def test_walk_depth_is_bounded(tmp_path: Path) -> None:
     shallow = tmp_path.joinpath(*["d"] * 3)
     deep = tmp_path.joinpath(*["d"] * (MAX_DEPTH + 2))

@@ -463,3 +463,25 @@ def test_interface_aliases_are_never_expanded_and_loops_are_cut(tmp_path: Path) 
     assert outputs[0] is outputs[1]  # still shared
     looped = load_step_interface(loop, source=str(tmp_path)).definitions["Loop"]
     assert looped.metadata["dependencies"] == [None]
+
+
+def test_changes_to_the_table_after_its_literal_are_reported(tmp_path: Path) -> None:
+    module = write(
+        tmp_path / "core.py",
+        'STEP_NAMES = {"Early": {"sagemaker_step_type": "Processing"}}\n'
+        'STEP_NAMES |= {"Late": {"sagemaker_step_type": "Processing"}}\n'
+        'STEP_NAMES["Later"] = {"sagemaker_step_type": "Processing"}\n'
+        'OTHER = {}\nOTHER["x"] = 1\n',
+    )
+    loaded = load_python_registry(module)
+    assert list(loaded.definitions) == ["Early"]
+    assert [(p.range.start_line, p.severity) for p in loaded.problems] == [
+        (1, Severity.WARNING),
+        (2, Severity.WARNING),
+    ]
+    assert all("is not read" in p.message for p in loaded.problems)
+
+
+def test_a_registry_file_outside_the_usual_layout_is_its_own_workspace() -> None:
+    assert workspace_dir_of("workspace_registry.py") == Path(".")
+    assert workspace_dir_of("/w/a/src/cursus_dev/registry/workspace_registry.py") == Path("/w/a")
