@@ -320,6 +320,8 @@ def cmd_init_workspace(args: argparse.Namespace) -> int:
         validate_developer_id,
     )
 
+    if args.developer_id is None:
+        args.developer_id = Path(args.path).resolve().name
     try:
         validate_developer_id(args.developer_id)
     except WorkspaceSetupError as exc:
@@ -404,7 +406,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = add("init-workspace", cmd_init_workspace, "create a workspace registry")
     sub.add_argument("path", metavar="PATH", help="the workspace folder (relative to --root)")
-    sub.add_argument("--developer-id", required=True, metavar="ID")
+    sub.add_argument(
+        "--developer-id", metavar="ID", help="the workspace id (default: the folder's name)"
+    )
     sub.add_argument("--template", choices=("standard", "minimal"), default="standard")
     sub.add_argument("--force", action="store_true", help="replace an existing registry")
     return parser

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
@@ -87,9 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     from registry_lsp.server import server
 
     server.log_handler = log_handler
+    log = logging.getLogger("registry_lsp.cli")
     if args.tcp:
+        log.info("registry-lsp %s listening on %s:%s", __version__, host or "127.0.0.1", port)
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
+        log.info("registry-lsp %s serving over stdio (pid %d)", __version__, os.getpid())
         server.start_io()
     return 0
 

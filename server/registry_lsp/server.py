@@ -153,6 +153,7 @@ class RegistryLanguageServer(LanguageServer):
         self._watched: tuple[str, ...] | None = None
         self.disk_lines: dict[str, tuple[tuple[int, int], Sequence[str]]] = {}
         self.config_roots: dict[Path, Path | None] = {}
+        self.warned_defaults: set[tuple[str, str]] = set()
         """Nearest registry configuration above a directory (cleared when one changes)."""
         self.tasks: set[asyncio.Task[None]] = set()
         self.last_completion_uri: str | None = None
@@ -383,6 +384,7 @@ class RegistryLanguageServer(LanguageServer):
                 self.work_done_progress.end(token, types.WorkDoneProgressEnd(message="Done"))
         await self.register_watchers()
         self.send_status()
+        self.check_default_workspace(folder)
         self.refresh_diagnostics(folder)
 
     def send_status(self) -> None:
@@ -454,7 +456,25 @@ class RegistryLanguageServer(LanguageServer):
             log.info("Registry settings changed for %s: reloading", folder.root)
             self.schedule_load(folder)
         elif old != settings:
+            self.check_default_workspace(folder)
             self.refresh_diagnostics(folder)
+
+    def check_default_workspace(self, folder: FolderState) -> None:
+        """Say once when the `defaultWorkspace` setting names no loaded workspace."""
+        wanted, manager = folder.settings.default_workspace, folder.manager
+        if not wanted or manager is None or wanted in manager.list_workspaces():
+            return
+        if (str(folder.root), wanted) in self.warned_defaults:
+            return
+        self.warned_defaults.add((str(folder.root), wanted))
+        known = ", ".join(manager.list_workspaces()) or "none"
+        self.report_setting_messages(
+            [
+                f"'hybridRegistry.defaultWorkspace' is '{wanted}', which is not a workspace of "
+                f"{folder.root.name} (known: {known}); files outside a workspace resolve with "
+                "no workspace context"
+            ]
+        )
 
     # ------------------------------------------------------------------ watchers
     async def register_watchers(self) -> None:

@@ -226,7 +226,7 @@ def test_init_workspace(
         (["frobnicate"], "invalid choice", 2),
         ([], "required", 2),
         (["show"], "required", 2),
-        (["init-workspace", "x"], "--developer-id", 2),
+        (["init-workspace", "9x"], "Invalid developer id", 2),  # the folder name by default
     ],
 )
 def test_user_errors_are_one_line(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -47,3 +48,25 @@ async def test_settings_change_applies_without_restart(session: Session) -> None
         types.DidChangeConfigurationParams(settings=None)
     )
     await session.diagnostics_until(uri, lambda ds: "unknown-step" not in [str(d.code) for d in ds])
+
+
+async def test_a_default_workspace_that_is_not_loaded_is_reported_once(session: Session) -> None:
+    def about_nobody() -> list[str]:
+        return [m.message for m in session.client.messages if "'nobody'" in m.message]
+
+    async def change() -> None:
+        session.client.set_configuration({"defaultWorkspace": "nobody"}, section="hybridRegistry")
+        session.client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings=None)
+        )
+
+    assert about_nobody() == []
+    await change()
+    for _ in range(200):
+        if about_nobody():
+            break
+        await asyncio.sleep(0.05)
+    await change()  # the same value again: no second message
+    await session.status()  # the change has been handled by now
+    (message,) = about_nobody()
+    assert "not a workspace of examples (known: alice, bob_ml, carol)" in message
