@@ -13,6 +13,7 @@ definition carries the location of its name key (0-based, columns in code points
 from __future__ import annotations
 
 import ast
+import bisect
 import json
 import os
 import re
@@ -20,7 +21,7 @@ import stat
 import sys
 import threading
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,9 +117,15 @@ def _read_regular(path: str | Path, limit: int = -1) -> str:
     expected cannot hang us) and checked to be a regular file before any read. UTF-8, with a
     byte-order mark dropped as Python does for source files."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    except OSError:
+        os.close(fd)
+        raise
+    if not regular:  # checked before `open()`, which names a folder by its descriptor
+        os.close(fd)
+        raise NotARegularFile(f"{path} is not a regular file")
     with open(fd, "rb", closefd=True) as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise NotARegularFile(f"{path} is not a regular file")
         data = handle.read(limit)
     return data.decode("utf-8-sig")
 
@@ -173,6 +180,9 @@ def _problem(
 
 MAX_CONCATENATED_CHARS = 100_000
 """Longest string `"a" + NAME + ...` may build (a file of a few KB must not build gigabytes)."""
+
+
+_MUTATING_METHODS = frozenset({"update", "setdefault", "pop", "popitem", "clear"})
 
 
 class _ModuleReader:
@@ -312,12 +322,25 @@ class _ModuleReader:
                 targets, value = [statement.target], statement.value
             elif isinstance(statement, ast.AugAssign):
                 targets = [statement.target]  # `X += ...`: X is no longer a known literal
+            elif isinstance(statement, ast.Delete):
+                targets = list(statement.targets)
+            elif (
+                isinstance(statement, ast.Expr)
+                and isinstance(statement.value, ast.Call)
+                and isinstance(statement.value.func, ast.Attribute)
+                and statement.value.func.attr in _MUTATING_METHODS
+            ):
+                targets = [statement.value.func]  # `X.update(...)`
             for target in targets:
-                changed = target.value if isinstance(target, ast.Subscript) else target
+                changed = (
+                    target.value if isinstance(target, (ast.Subscript, ast.Attribute)) else target
+                )
                 if (
                     isinstance(changed, ast.Name)
                     and changed.id in wanted_names
-                    and (changed is not target or isinstance(statement, ast.AugAssign))
+                    and (
+                        changed is not target or isinstance(statement, (ast.AugAssign, ast.Delete))
+                    )
                 ):
                     self.report(
                         statement,
@@ -706,6 +729,39 @@ def _mark_range(node: yaml.Node) -> SourceRange:
     )
 
 
+_YAML_ONLY_BREAKS = ("\x85", "\u2028", "\u2029")
+"""Characters YAML ends lines at and LSP (and Python) do not."""
+
+
+def _mark_fixer(text: str) -> Callable[[Any], Any] | None:
+    """For a text where YAML counts lines differently from LSP: a function that gives a mark
+    with the line and column of its index (code points); else None (marks are right)."""
+    if not any(char in text for char in _YAML_ONLY_BREAKS):
+        return None
+    starts = [0, *(match.end() for match in _LINE_BREAK.finditer(text))]
+
+    def fix(mark: Any) -> Any:
+        line = bisect.bisect_right(starts, mark.index) - 1
+        return yaml.Mark(mark.name, mark.index, line, mark.index - starts[line], None, 0)
+
+    return fix
+
+
+def _fix_marks(root: yaml.Node, fix: Callable[[Any], Any]) -> None:
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        node.start_mark, node.end_mark = fix(node.start_mark), fix(node.end_mark)
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(item for pair in node.value for item in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
 def _compose_yaml(path: str, text: str, problems: list[Problem]) -> tuple[Any, Any] | None:
     """(root node, constructed data) of a YAML document, or None with a problem."""
     try:
@@ -715,14 +771,19 @@ def _compose_yaml(path: str, text: str, problems: list[Problem]) -> tuple[Any, A
             _problem(path, None, "syntax-error", "Text is not valid Unicode; file not loaded")
         )
         return None
+    fix = _mark_fixer(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
+        if fix is not None:
+            _fix_marks(node, fix)
         data = loader.construct_document(node)
         return node, data
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if mark is not None and fix is not None:
+            mark = fix(mark)
         rng = SourceRange.point(mark.line, mark.column) if mark else None
         problems.append(
             _problem(
@@ -734,6 +795,12 @@ def _compose_yaml(path: str, text: str, problems: list[Problem]) -> tuple[Any, A
     except (RecursionError, MemoryError):
         problems.append(
             _problem(path, None, "syntax-error", "YAML is nested too deeply; file not loaded")
+        )
+    except (ValueError, TypeError, OverflowError) as exc:  # `2024-02-30`, a 5,000-digit int
+        problems.append(
+            _problem(
+                path, None, "invalid-value", f"YAML value cannot be read ({exc}); file not loaded"
+            )
         )
     finally:
         loader.dispose()
@@ -884,6 +951,14 @@ class _JsonPairs(list[tuple[str, Any]]):
     """A JSON object as its (key, value) pairs, duplicates kept (`object_pairs_hook`)."""
 
 
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    """(line, column) of a string index, with LSP's line breaks."""
+    line, start = 0, 0
+    for match in _LINE_BREAK.finditer(text, 0, index):
+        line, start = line + 1, match.end()
+    return line, index - start
+
+
 def _json_key_ranges(text: str) -> list[tuple[SourceRange, SourceRange]]:
     """(key, value start) ranges of the top-level object's keys, in order (code points).
 
@@ -894,7 +969,7 @@ def _json_key_ranges(text: str) -> list[tuple[SourceRange, SourceRange]]:
     length = len(text)
     while index < length:
         char = text[index]
-        if char == "\n":
+        if char == "\n" or (char == "\r" and text[index + 1 : index + 2] != "\n"):
             line += 1
             line_start = index + 1
         elif char in "{[":
@@ -933,7 +1008,7 @@ def _json_entries(path: str, text: str, problems: list[Problem]) -> list[_TableE
         problems.append(
             _problem(
                 path,
-                SourceRange.point(exc.lineno - 1, exc.colno - 1),
+                SourceRange.point(*_line_col(text, exc.pos)),
                 "syntax-error",
                 f"JSON error: {exc.msg}; file not loaded",
             )

@@ -149,23 +149,33 @@ def render_workspace_registry(developer_id: str, template: Template = "standard"
     return f"{_DOCSTRING}\n{metadata}\n{_LOCAL_STEPS_STANDARD}\n{_STEP_OVERRIDES_STANDARD}"
 
 
-def _make_package(directory: Path, created: list[Path]) -> None:
-    """Create `directory` and its `__init__.py` if missing, recording what was created."""
+def _make_folder(directory: Path, created: list[Path]) -> None:
+    """Create `directory` if missing; never through a symbolic link (it could lead anywhere)."""
+    if directory.is_symlink():
+        raise WorkspaceSetupError(
+            f"{directory} is a symbolic link; not creating the workspace through it"
+        )
     if not directory.is_dir():
         directory.mkdir(parents=True, exist_ok=True)
         created.append(directory)
+
+
+def _make_package(directory: Path, created: list[Path]) -> None:
+    """Create `directory` and its `__init__.py` if missing, recording what was created."""
+    _make_folder(directory, created)
     init_file = directory / "__init__.py"
-    if not init_file.exists():
-        init_file.touch()
+    if not os.path.lexists(init_file):  # a dangling symlink is left alone, never followed
+        os.close(os.open(init_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644))
         created.append(init_file)
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 def _make_packages(root: Path, parts: tuple[str, ...], created: list[Path]) -> Path:
     """Create the packages along `root/parts[1:]` (`parts[0]`, e.g. `src`, is a plain folder)."""
     directory = root / parts[0]
-    if not directory.is_dir():
-        directory.mkdir(parents=True, exist_ok=True)
-        created.append(directory)
+    _make_folder(directory, created)
     for part in parts[1:]:
         directory = directory / part
         _make_package(directory, created)

@@ -221,10 +221,8 @@ def layout_for(root: Path, settings: ServerSettings) -> RegistryLayout:
                     if path is not None and path.exists()
                     else _setting_problem(root, "workspaces", entry)
                 )
-    if settings.default_workspace is not None:
-        layout.config = layout.config.model_copy(
-            update={"default_workspace": settings.default_workspace}
-        )
+    # settings.default_workspace is applied per document (FolderState.workspace_for) and
+    # checked by the server: the folder's configuration file is not where it was set.
     if settings.step_name_calls:
         calls = [*layout.config.step_name_calls, *settings.step_name_calls]
         layout.config = layout.config.model_copy(

@@ -7,6 +7,8 @@ range belongs to.
 
 from __future__ import annotations
 
+import functools
+from array import array
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -43,7 +45,25 @@ def _client_position(
 ) -> types.Position:
     if line >= len(lines):
         return types.Position(line=line, character=col)
-    return types.Position(line=line, character=codec.client_num_units(lines[line][:col]))
+    text = lines[line]
+    units = _unit_offsets(text, codec)
+    if units is None:
+        return types.Position(line=line, character=col)
+    return types.Position(line=line, character=units[max(0, min(col, len(text)))])
+
+
+@functools.lru_cache(maxsize=32)
+def _unit_offsets(text: str, codec: PositionCodec) -> array[int] | None:
+    """The client's units before each column of a line (None when they are the columns: an
+    ASCII line). Cached, so thousands of ranges on one long line cost one pass, not one each."""
+    if text.isascii():
+        return None
+    units = array("L", [0])
+    total = 0
+    for char in text:
+        total += codec.client_num_units(char)
+        units.append(total)
+    return units
 
 
 def server_position(

@@ -101,6 +101,18 @@ class RegistryProtocol(LanguageServerProtocol):
     initialize_received = False
 
     def structure_message(self, data: dict[str, Any]) -> Any:
+        if (
+            isinstance(data, dict)
+            and "id" in data
+            and "method" in data
+            and (data.get("jsonrpc") != "2.0" or not isinstance(data["method"], str))
+        ):
+            # pygls ignores such a request silently: answer it (JSON-RPC: Invalid Request).
+            log.warning("Invalid JSON-RPC request: %.200r", data)
+            request_id = data["id"] if isinstance(data["id"], (int, str)) else None
+            error = JsonRpcInvalidRequest("Not a JSON-RPC 2.0 request").to_response_error()
+            self._send_response(cast(Any, request_id), None, error)
+            return _Ignored()
         try:
             return super().structure_message(data)
         except JsonRpcException as exc:
@@ -154,6 +166,7 @@ class RegistryLanguageServer(LanguageServer):
         self.disk_lines: dict[str, tuple[tuple[int, int], Sequence[str]]] = {}
         self.config_roots: dict[Path, Path | None] = {}
         self.warned_defaults: set[tuple[str, str]] = set()
+        """(folder, what) already said in a message: settings problems are said once."""
         """Nearest registry configuration above a directory (cleared when one changes)."""
         self.tasks: set[asyncio.Task[None]] = set()
         self.last_completion_uri: str | None = None
@@ -377,6 +390,8 @@ class RegistryLanguageServer(LanguageServer):
                 len(status) - 1,
                 len(manager.all_problems()),
             )
+            self.check_default_workspace(folder)
+            self.report_unplaced_problems(folder)
         finally:
             if serial == folder.load_serial:
                 folder.loading = False
@@ -384,7 +399,6 @@ class RegistryLanguageServer(LanguageServer):
                 self.work_done_progress.end(token, types.WorkDoneProgressEnd(message="Done"))
         await self.register_watchers()
         self.send_status()
-        self.check_default_workspace(folder)
         self.refresh_diagnostics(folder)
 
     def send_status(self) -> None:
@@ -458,6 +472,19 @@ class RegistryLanguageServer(LanguageServer):
         elif old != settings:
             self.check_default_workspace(folder)
             self.refresh_diagnostics(folder)
+
+    def report_unplaced_problems(self, folder: FolderState) -> None:
+        """Problems of the editor's settings have no file to show them in: say them once."""
+        if folder.manager is None:
+            return
+        root = str(folder.root)
+        fresh = [
+            p.message
+            for p in folder.manager.all_problems()
+            if p.path == root and (root, p.message) not in self.warned_defaults
+        ]
+        self.warned_defaults.update((root, message) for message in fresh)
+        self.report_setting_messages(fresh)
 
     def check_default_workspace(self, folder: FolderState) -> None:
         """Say once when the `defaultWorkspace` setting names no loaded workspace."""

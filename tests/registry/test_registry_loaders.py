@@ -471,13 +471,14 @@ def test_changes_to_the_table_after_its_literal_are_reported(tmp_path: Path) -> 
         'STEP_NAMES = {"Early": {"sagemaker_step_type": "Processing"}}\n'
         'STEP_NAMES |= {"Late": {"sagemaker_step_type": "Processing"}}\n'
         'STEP_NAMES["Later"] = {"sagemaker_step_type": "Processing"}\n'
-        'OTHER = {}\nOTHER["x"] = 1\n',
+        'STEP_NAMES.update({"Upd": {"sagemaker_step_type": "Processing"}})\n'
+        'del STEP_NAMES["Early"]\n'
+        'OTHER = {}\nOTHER["x"] = 1\nOTHER.update(y=2)\nprint(STEP_NAMES.get("x"))\n',
     )
     loaded = load_python_registry(module)
     assert list(loaded.definitions) == ["Early"]
     assert [(p.range.start_line, p.severity) for p in loaded.problems] == [
-        (1, Severity.WARNING),
-        (2, Severity.WARNING),
+        (line, Severity.WARNING) for line in (1, 2, 3, 4)
     ]
     assert all("is not read" in p.message for p in loaded.problems)
 
@@ -485,3 +486,30 @@ def test_changes_to_the_table_after_its_literal_are_reported(tmp_path: Path) -> 
 def test_a_registry_file_outside_the_usual_layout_is_its_own_workspace() -> None:
     assert workspace_dir_of("workspace_registry.py") == Path(".")
     assert workspace_dir_of("/w/a/src/cursus_dev/registry/workspace_registry.py") == Path("/w/a")
+
+
+def test_yaml_and_json_positions_follow_lsp_line_breaks(tmp_path: Path) -> None:
+    # YAML also ends lines at U+2028 and NEL; LSP and the editor do not.
+    table = write(
+        tmp_path / "t.yaml",
+        'Alpha: {sagemaker_step_type: Processing, description: "a\u2028b\x85c"}\n'
+        "Beta:\n  sagemaker_step_type: Processing\n",
+    )
+    loaded = load_table(table, source=str(tmp_path))
+    beta = loaded.definitions["Beta"].location
+    assert beta is not None and (beta.range.start_line, beta.range.start_col) == (1, 0)
+    broken = write(tmp_path / "b.yaml", "# \u2028 comment\nA: [\n")
+    (problem,) = load_table(broken, source=str(tmp_path)).problems
+    assert problem.code == "syntax-error"
+    assert (problem.range.start_line, problem.range.start_col) == (1, 1)  # the ':' of 'A:'
+    # JSON with old Mac line ends (lone CR)
+    data = write(
+        tmp_path / "t.json",
+        '{"First": {"sagemaker_step_type": "Processing"},\r'
+        ' "Third": {"sagemaker_step_type": "Processing"}\r}\r',
+    )
+    third = load_table(data, source=str(tmp_path)).definitions["Third"].location
+    assert third is not None and (third.range.start_line, third.range.start_col) == (1, 2)
+    bad = write(tmp_path / "bad.json", '{"A": 1,\r "B": }\r')
+    (problem,) = load_table(bad, source=str(tmp_path)).problems
+    assert (problem.range.start_line, problem.range.start_col) == (1, 6)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -177,3 +178,22 @@ def test_any_string_is_refused_or_gives_a_parseable_registry(developer_id: str) 
         return
     assert ID_REGEX.match(developer_id)
     assert module_literals(text)["WORKSPACE_METADATA"]["developer_id"] == developer_id
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+def test_setup_never_creates_files_through_symlinks(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    workspace = tmp_path / "ws" / "eve"
+    (workspace / "src" / "cursus_dev").mkdir(parents=True)
+    dangling = workspace / "src" / "cursus_dev" / "__init__.py"
+    dangling.symlink_to(outside / "created.py")
+    create_workspace_registry(workspace, "eve")
+    assert not (outside / "created.py").exists() and dangling.is_symlink()
+
+    other = tmp_path / "ws" / "fay"
+    (other / "src").mkdir(parents=True)
+    (other / "src" / "cursus_dev").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(WorkspaceSetupError, match="symbolic link"):
+        create_workspace_registry(other, "fay")
+    assert list(outside.iterdir()) == []

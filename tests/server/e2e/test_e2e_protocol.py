@@ -161,3 +161,27 @@ def test_requests_before_initialize_get_server_not_initialized(tmp_path: Path) -
         assert "result" in client.response(3)
     finally:
         client.close()
+
+
+def test_requests_that_are_not_json_rpc_2_are_answered(tmp_path: Path) -> None:
+    client = RawClient(tmp_path)
+    try:
+        client.send(
+            {
+                "id": 1,
+                "method": "initialize",
+                "params": {"processId": None, "rootUri": None, "capabilities": {}},
+            }
+        )
+        assert "result" in client.response(1)
+        for request_id, message in [
+            (2, {"jsonrpc": "1.0", "id": 2, "method": "textDocument/hover", "params": {}}),
+            (3, {"id": 3, "method": 5, "params": {}}),
+        ]:
+            body = json.dumps(message).encode()
+            assert client.process.stdin is not None
+            client.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            client.process.stdin.flush()
+            assert client.response(request_id)["error"]["code"] == -32600
+    finally:
+        client.close()

@@ -289,7 +289,8 @@ def test_settings_override_the_folders_config(folder: Path) -> None:
         folder / "teams" / "carol" / WORKSPACE,
         folder / "teams" / "dan" / WORKSPACE,
     ]
-    assert layout.config.default_workspace == "carol"
+    # the folder's default stays: the setting applies per document (FolderState.workspace_for)
+    assert layout.config.default_workspace == "alice"
     assert layout.config.step_name_calls == ["use_step", "make_step"]
     assert layout.problems == []
 
