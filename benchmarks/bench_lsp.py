@@ -957,7 +957,8 @@ def main(argv: list[str] | None = None) -> int:
         "results": results,
     }
     title = f"bench_lsp: {plan.size}" + (f" ({plan.variant})" if plan.size == "large" else "")
-    print(f"## {title}{' — not the issue workload' if smoke_or_small else ''}\n")
+    note = " — not the large workload the targets are set for" if smoke_or_small else ""
+    print(f"## {title}{note}\n")
     print(markdown(rows, results))
     print(f"\n{report['machine']}; {report['duration_s']:.0f} s")
     if args.json:
