@@ -276,7 +276,7 @@ class _ModuleReader:
                     ok = False
                     continue
                 key_ok, key = self._literal(key_node)
-                if key_ok and isinstance(key, list):  # a tuple key (read as a list)
+                if key_ok and isinstance(key, (list, dict)):  # tuples are read as lists
                     self.report(key_node, "not-a-literal", "Keys must be strings or numbers")
                     key_ok = False
                 value_ok, value = self._literal(value_node)

@@ -526,7 +526,8 @@ class UnifiedRegistryManager:
 
     def _retry_rejected(self) -> None:
         for workspace in list(self._rejected_workspaces.values()):
-            if workspace.workspace_id not in self._workspaces:
+            reserved = workspace.workspace_id in RESERVED_WORKSPACE_IDS  # rejected for good
+            if not reserved and workspace.workspace_id not in self._workspaces:
                 workspace.problems = [
                     p for p in workspace.problems if p.code != "duplicate-workspace"
                 ]

@@ -165,9 +165,9 @@ class RegistryLanguageServer(LanguageServer):
         self._watched: tuple[str, ...] | None = None
         self.disk_lines: dict[str, tuple[tuple[int, int], Sequence[str]]] = {}
         self.config_roots: dict[Path, Path | None] = {}
+        """Nearest registry configuration above a directory (cleared when one changes)."""
         self.warned_defaults: set[tuple[str, str]] = set()
         """(folder, what) already said in a message: settings problems are said once."""
-        """Nearest registry configuration above a directory (cleared when one changes)."""
         self.tasks: set[asyncio.Task[None]] = set()
         self.last_completion_uri: str | None = None
 

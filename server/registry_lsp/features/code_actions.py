@@ -9,6 +9,8 @@ from registry_lsp.analysis import ReferenceKind
 from registry_lsp.features.context import FeatureContext, reference_range, resolve_node
 
 MAX_FIXES_PER_NAME = 3
+MAX_NAMES = 50
+"""Unknown names fixed per request (a client may ask for a whole file of typos)."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,10 @@ def quick_fixes(
     """Fixes for the unknown step names that touch the span from `start` to `end` ((line,
     code-point column) each), best suggestion first and preferred."""
     fixes: list[QuickFix] = []
+    names = 0
     for reference in ctx.analysis.references:
+        if names >= MAX_NAMES:
+            break
         if reference.kind is not ReferenceKind.USE or not reference.closed or not reference.value:
             continue
         rng = reference_range(reference)
@@ -39,6 +44,7 @@ def quick_fixes(
             continue
         if resolve_node(ctx.manager, reference.value, ctx.workspace_id) is not None:
             continue
+        names += 1
         suggestions = ctx.manager.suggestions(reference.value)[:MAX_FIXES_PER_NAME]
         fixes.extend(
             QuickFix(

@@ -14,7 +14,7 @@ from hybrid_registry.manager import UnifiedRegistryManager
 from hybrid_registry.models import Severity, SourceRange
 from registry_lsp.analysis import analyze
 from registry_lsp.config import DiagnosticSettings
-from registry_lsp.features import completion, hover, navigation
+from registry_lsp.features import code_actions, completion, hover, navigation
 from registry_lsp.features.completion import NameIndex
 from registry_lsp.features.context import FeatureContext, Finding
 from registry_lsp.features.diagnostics import (
@@ -632,3 +632,20 @@ def test_folder_caches_follow_a_rebuilt_manager(tmp_path: Path) -> None:
     assert folder.manager.has_step("Brandnew")
     assert "Brandnew" in folder.name_index().names
     assert findings_for_document(folder, document) == []
+
+
+def test_quick_fixes_offer_the_suggestions_of_unknown_names_in_the_span(
+    manager: UnifiedRegistryManager,
+) -> None:
+    text = 'dag.add_node("XGBoostTrainng")\ndag.add_node("XGBoostTraining")\n'
+    fixes = code_actions.quick_fixes(ctx(manager, text), (0, 0), (1, 40))
+    assert fixes and fixes[0].new_name == "XGBoostTraining" and fixes[0].preferred
+    assert all(fix.range.start_line == 0 for fix in fixes)  # the known name gets none
+    assert not any(fix.preferred for fix in fixes[1:])
+    assert code_actions.quick_fixes(ctx(manager, text), (1, 0), (1, 40)) == []
+    many = "".join(f'dag.add_node("XGBoostTrainn{i}")\n' for i in range(80))
+    spans = {
+        fix.range.start_line
+        for fix in code_actions.quick_fixes(ctx(manager, many), (0, 0), (80, 0))
+    }
+    assert len(spans) == code_actions.MAX_NAMES
