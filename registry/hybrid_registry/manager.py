@@ -92,6 +92,8 @@ CORE_KEY = "core"
 WORKSPACE_REGISTRY_FILE = WORKSPACE_REGISTRY_PARTS[-1]
 
 log = logging.getLogger(__name__)
+_CORE_CACHES = ("core", "core_duplicates")
+"""Caches built from the core sources alone: kept when only workspaces change."""
 
 
 def _key(path: str | Path) -> str:
@@ -336,7 +338,7 @@ class UnifiedRegistryManager:
         if everything or core:
             self._caches.clear()
         else:
-            for key in [k for k in self._caches if k != "core"]:
+            for key in [k for k in self._caches if k not in _CORE_CACHES]:
                 del self._caches[key]
 
     def _workspaces_changed(self, before: dict[str, WorkspaceLoad]) -> None:
@@ -656,6 +658,36 @@ class UnifiedRegistryManager:
             return merged
 
         result: dict[str, StepDefinition] = self._cached("core", build)
+        return result
+
+    def _core_duplicate_problems(self) -> list[Problem]:
+        """A name two core files define: the later file's definition wins, silently in
+        Python; say so where it is defined."""
+
+        def build() -> list[Problem]:
+            first: dict[str, StepDefinition] = {}
+            problems: list[Problem] = []
+            for source in self._core_sources:
+                for load in source.files.values():
+                    for name, definition in load.definitions.items():
+                        earlier = first.setdefault(name, definition)
+                        if earlier is definition or definition.location is None:
+                            continue
+                        where = f" ({earlier.location.display()})" if earlier.location else ""
+                        problems.append(
+                            Problem(
+                                path=definition.location.path,
+                                range=definition.location.range,
+                                severity=Severity.WARNING,
+                                code="duplicate-key",
+                                message=f"Step '{name}' is also defined in another core "
+                                f"file{where}; this later definition wins",
+                            )
+                        )
+                        first[name] = definition
+            return problems
+
+        result: list[Problem] = self._cached("core_duplicates", build)
         return result
 
     def _workspace_index(self) -> dict[str, list[StepDefinition]]:
@@ -1028,6 +1060,7 @@ class UnifiedRegistryManager:
                     problems.extend(load.problems)
             for workspace in (*self._workspaces.values(), *self._rejected_workspaces.values()):
                 problems.extend(workspace.problems)
+            problems.extend(self._core_duplicate_problems())
             problems.extend(self._override_problems())
             problems.extend(self._default_workspace_problems())
             for source in self._core_sources:

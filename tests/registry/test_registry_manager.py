@@ -493,3 +493,18 @@ def test_a_workspace_named_core_is_ignored_with_a_problem(tmp_path: Path) -> Non
     assert any("'core' is reserved" in m for m in messages)
     (invalid,) = manager.get_problems()[str(odd.resolve())]
     assert "is not a valid id" in invalid.message
+
+
+def test_a_step_two_core_files_define_is_reported_where_it_wins(tmp_path: Path) -> None:
+    from registry_helpers import write
+
+    row = "registry: {sagemaker_step_type: Processing}\n"
+    write(tmp_path / "steps" / "a.step.yaml", "step_type: Same\n" + row)
+    later = write(tmp_path / "steps" / "b.step.yaml", "step_type: Same\n" + row)
+    manager = UnifiedRegistryManager(core_registry_path=tmp_path / "steps")
+    definition = manager.get_step_definition("Same")
+    assert definition is not None and definition.location is not None
+    assert definition.location.path == str(later)
+    (problem,) = [p for ps in manager.get_problems().values() for p in ps]
+    assert problem.path == str(later) and problem.code == "duplicate-key"
+    assert "a.step.yaml:1:12" in problem.message
