@@ -169,6 +169,7 @@ class RegistryLanguageServer(LanguageServer):
         self.warned_defaults: set[tuple[str, str]] = set()
         """(folder, what) already said in a message: settings problems are said once."""
         self.tasks: set[asyncio.Task[None]] = set()
+        self.reload_lock = asyncio.Lock()
         self.last_completion_uri: str | None = None
 
     @property
@@ -558,18 +559,33 @@ class RegistryLanguageServer(LanguageServer):
             log.warning("Could not register file watchers", exc_info=True)
 
     def file_changed(self, path: str, text: str | None = None) -> None:
-        """A registry-related file changed on disk or in the editor: reload just that source."""
-        name = Path(path).name
-        if name in CONFIG_FILES:
+        """A registry-related file changed on disk or in the editor: reload just that source
+        (in a worker: a large core module takes a second to parse)."""
+        if Path(path).name in CONFIG_FILES:
             self.config_roots.clear()
+        self.spawn(self.reload_file(path, text))
+
+    async def reload_file(self, path: str, text: str | None) -> None:
+        # One reload at a time, in the order the changes came (asyncio.Lock is FIFO), and
+        # diagnostics wait for the reloads in flight (see compute_diagnostics).
+        async with self.reload_lock:
+            try:
+                await self._reload_file(path, text)
+            except Exception:  # our bug: keep serving
+                log.exception("Reloading %s failed", path)
+
+    async def _reload_file(self, path: str, text: str | None) -> None:
+        loop = asyncio.get_running_loop()
+        name = Path(path).name
         for folder in list(self.folders.values()):
-            if folder.manager is None:
+            manager = folder.manager
+            if manager is None:
                 continue
             if name in CONFIG_FILES and Path(path).parent == folder.root:
                 log.info("%s changed: reloading the registry of %s", name, folder.root)
                 self.schedule_load(folder)
                 continue
-            affected = folder.manager.reload_source(path, text)
+            affected = await loop.run_in_executor(None, manager.reload_source, path, text)
             if affected:
                 log.info("Reloaded %s (%s)", path, ", ".join(sorted(affected)))
                 self.refresh_diagnostics(folder)
@@ -584,6 +600,8 @@ class RegistryLanguageServer(LanguageServer):
         from registry_lsp.render import lsp_diagnostic
         from registry_lsp.state import findings_for_document
 
+        async with self.reload_lock:  # never against a registry half way through a reload
+            pass
         folder = self.folder_of(document.path)
         if folder is None:
             return None
@@ -860,8 +878,7 @@ def _document_changed(ls: RegistryLanguageServer, document: DocumentState, opene
         and folder.manager.source_for_path(document.path) is not None
     ):
         if opened:
-            folder.manager.reload_source(document.path, document.text)
-            ls.refresh_diagnostics(folder)
+            ls.file_changed(document.path, document.text)
         else:
             schedule_overlay(ls, document)
     ls.schedule_diagnostics(document.uri, 0 if opened else ls.debounce_for(document))
