@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from hybrid_registry import __version__
+from hybrid_registry.discovery import workspace_target_problem
 from hybrid_registry.loaders import real_path
 from hybrid_registry.manager import CORE_KEY, UnifiedRegistryManager
 from hybrid_registry.models import Location, Problem, Severity
@@ -328,6 +329,9 @@ def cmd_init_workspace(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     root = _root(args)
     path = root / args.path  # an absolute PATH stays as it is
+    refused = workspace_target_problem(root, path)
+    if refused is not None:
+        raise UsageError(f"{refused} (e.g. {Path(args.path) / 'NAME'})")
     try:
         created = create_workspace_registry(
             path, args.developer_id, args.template, overwrite=args.force

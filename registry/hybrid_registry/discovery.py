@@ -433,3 +433,16 @@ def discover(folder: str | Path, *, use_installed_framework: bool = True) -> Reg
         layout.workspace_roots = [root]
         layout.workspace_files = list(walked().workspace_files)
     return layout
+
+
+def workspace_target_problem(root: Path, target: Path) -> str | None:
+    """Why a new workspace must not be created at `target` in the project at `root`, if it
+    must not: the project's root or a folder that holds workspaces would then be one
+    workspace, and the registry would stop seeing the workspaces inside it."""
+    holders = {real_path(root), *(real_path(p) for p in discover(root).workspace_roots)}
+    if real_path(target) in holders:
+        return (
+            f"{target} is the folder that holds the workspaces; a workspace there would hide "
+            "the others: choose a folder inside it"
+        )
+    return None

@@ -182,7 +182,47 @@ MAX_CONCATENATED_CHARS = 100_000
 """Longest string `"a" + NAME + ...` may build (a file of a few KB must not build gigabytes)."""
 
 
-_MUTATING_METHODS = frozenset({"update", "setdefault", "pop", "popitem", "clear"})
+_MUTATING_METHODS = frozenset(
+    {"update", "setdefault", "pop", "popitem", "clear", "__setitem__", "__delitem__", "__ior__"}
+)
+
+
+def _root_names(target: ast.AST) -> Iterator[str]:
+    """Names a target binds or changes: `X`, `X[k]`, `X.a[k]`, `(X, Y)`, `*X`."""
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Subscript, ast.Attribute, ast.Starred)):
+        yield from _root_names(target.value)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _root_names(element)
+
+
+def _changed_names(node: ast.AST) -> Iterator[str]:
+    """Names a statement or expression assigns, deletes, rebinds or mutates in place."""
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            yield from _root_names(target)
+    elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor, ast.NamedExpr)) or (
+        isinstance(node, ast.AnnAssign) and node.value is not None  # not a bare annotation
+    ):
+        yield from _root_names(node.target)
+    elif isinstance(node, ast.Delete):
+        for target in node.targets:
+            yield from _root_names(target)
+    elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+        yield from _root_names(node.optional_vars)
+    elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        for alias in node.names:
+            yield alias.asname or alias.name.split(".")[0]
+    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        yield node.name
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in _MUTATING_METHODS
+    ):
+        yield from _root_names(node.func.value)
 
 
 class _ModuleReader:
@@ -313,6 +353,7 @@ class _ModuleReader:
     def scan_module(self, tree: ast.Module, wanted: Iterable[str]) -> None:
         """Record module-level constants and the last assignment of each wanted name."""
         wanted_names = set(wanted)
+        read: set[int] = set()  # the `NAME = {...}` statements whose value is read
         for statement in tree.body:
             targets: list[ast.expr] = []
             value: ast.expr | None = None
@@ -322,34 +363,7 @@ class _ModuleReader:
                 targets, value = [statement.target], statement.value
             elif isinstance(statement, ast.AugAssign):
                 targets = [statement.target]  # `X += ...`: X is no longer a known literal
-            elif isinstance(statement, ast.Delete):
-                targets = list(statement.targets)
-            elif (
-                isinstance(statement, ast.Expr)
-                and isinstance(statement.value, ast.Call)
-                and isinstance(statement.value.func, ast.Attribute)
-                and statement.value.func.attr in _MUTATING_METHODS
-            ):
-                targets = [statement.value.func]  # `X.update(...)`
             for target in targets:
-                changed = (
-                    target.value if isinstance(target, (ast.Subscript, ast.Attribute)) else target
-                )
-                if (
-                    isinstance(changed, ast.Name)
-                    and changed.id in wanted_names
-                    and (
-                        changed is not target or isinstance(statement, (ast.AugAssign, ast.Delete))
-                    )
-                ):
-                    self.report(
-                        statement,
-                        "not-a-literal",
-                        f"This change to {changed.id} is not read: registry files are read "
-                        f"without running them, so put every entry in the {changed.id} = "
-                        "{...} literal",
-                        Severity.WARNING,
-                    )
                 if not isinstance(target, ast.Name):
                     for node in ast.walk(target):  # `a, b = ...`: forget what they were
                         if isinstance(node, ast.Name):
@@ -357,6 +371,7 @@ class _ModuleReader:
                     continue
                 if value is not None and target.id in wanted_names:
                     self.assignments[target.id] = value
+                    read.add(id(statement))
                     continue
                 ok, constant = (
                     _quiet_literal(value, self.constants)
@@ -368,6 +383,24 @@ class _ModuleReader:
                 else:
                     # Rebound to something we cannot evaluate: the earlier literal is gone.
                     self.constants.pop(target.id, None)
+        self._report_changes(tree, wanted_names, read)
+
+    def _report_changes(self, tree: ast.Module, wanted: set[str], read: set[int]) -> None:
+        """Warn about every other statement that changes or rebinds a table: it would take
+        effect when the module runs, and it is never run."""
+        for node in ast.walk(tree):
+            if id(node) in read:
+                continue
+            changed = [name for name in _changed_names(node) if name in wanted]
+            for name in dict.fromkeys(changed):
+                self.report(
+                    node,
+                    "not-a-literal",
+                    f"This change to {name} is not read: registry files are read without "
+                    f"running them, so put every entry in the module-level {name} = {{...}} "
+                    "literal",
+                    Severity.WARNING,
+                )
 
     def step_table(
         self,
@@ -796,7 +829,8 @@ def _compose_yaml(path: str, text: str, problems: list[Problem]) -> tuple[Any, A
         problems.append(
             _problem(path, None, "syntax-error", "YAML is nested too deeply; file not loaded")
         )
-    except (ValueError, TypeError, OverflowError) as exc:  # `2024-02-30`, a 5,000-digit int
+    except (ValueError, TypeError, OverflowError, LookupError, AttributeError) as exc:
+        # a value its tag cannot hold: `2024-02-30`, a 5,000-digit int, `!!bool maybe`...
         problems.append(
             _problem(
                 path, None, "invalid-value", f"YAML value cannot be read ({exc}); file not loaded"
@@ -994,8 +1028,9 @@ def _json_key_ranges(text: str) -> list[tuple[SourceRange, SourceRange]]:
                 value = after + 1
                 while value < length and text[value] in " \t\r\n":
                     value += 1
-                value_line = line + text.count("\n", index, value)
-                value_line_start = text.rfind("\n", 0, value) + 1
+                breaks = list(_LINE_BREAK.finditer(text, index, value))
+                value_line = line + len(breaks)
+                value_line_start = breaks[-1].end() if breaks else line_start
                 ranges.append((key, SourceRange.point(value_line, value - value_line_start)))
         index += 1
     return ranges
@@ -1023,7 +1058,16 @@ def _json_entries(path: str, text: str, problems: list[Problem]) -> list[_TableE
     entries = []
     for index, (name, value) in enumerate(data):
         key_range, value_start = ranges[index] if index < len(ranges) else (SourceRange(),) * 2
-        entries.append(_TableEntry(name, _json_value(value), key_range, value_start))
+        try:
+            row = _json_value(value)
+        except RecursionError:
+            problems.append(
+                _problem(
+                    path, key_range, "invalid-value", f"The row of '{name}' is nested too deeply"
+                )
+            )
+            continue
+        entries.append(_TableEntry(name, row, key_range, value_start))
     return entries
 
 

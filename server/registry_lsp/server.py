@@ -103,9 +103,10 @@ class RegistryProtocol(LanguageServerProtocol):
     def structure_message(self, data: dict[str, Any]) -> Any:
         if (
             isinstance(data, dict)
+            and "jsonrpc" in data  # this hook also sees every object nested in a message
             and "id" in data
             and "method" in data
-            and (data.get("jsonrpc") != "2.0" or not isinstance(data["method"], str))
+            and (data["jsonrpc"] != "2.0" or not isinstance(data["method"], str))
         ):
             # pygls ignores such a request silently: answer it (JSON-RPC: Invalid Request).
             log.warning("Invalid JSON-RPC request: %.200r", data)
@@ -446,10 +447,12 @@ class RegistryLanguageServer(LanguageServer):
             return
         from registry_lsp.config import merge_settings, parse_settings
 
+        said: list[str] = []  # a user-level mistake comes back once per folder: say it once
         for folder, raw in zip(folders, results or [], strict=False):
             settings, messages = parse_settings(raw)
-            self.report_setting_messages(messages)
+            said.extend(m for m in messages if m not in said)
             self.apply_settings(folder, merge_settings(self.base_settings, settings))
+        self.report_setting_messages(said)
 
     def report_setting_messages(self, messages: list[str]) -> None:
         for message in messages:
@@ -577,6 +580,19 @@ class RegistryLanguageServer(LanguageServer):
     async def _reload_file(self, path: str, text: str | None) -> None:
         loop = asyncio.get_running_loop()
         name = Path(path).name
+        if name in CONFIG_FILES:
+            # A configuration appeared or went away: a project folder the server opened for it
+            # closes, and every open document finds its registry again (see folder_of).
+            parent = Path(path).parent
+            folder = self.folders.get(str(parent))
+            if (
+                folder is not None
+                and parent not in self.client_roots
+                and not any((parent / config).is_file() for config in CONFIG_FILES)
+            ):
+                log.info("%s is no longer configured: closing its registry", parent)
+                del self.folders[str(parent)]
+            self.refresh_diagnostics()
         for folder in list(self.folders.values()):
             manager = folder.manager
             if manager is None:
@@ -824,7 +840,8 @@ async def did_change_configuration(
         from registry_lsp.config import parse_settings
 
         settings, messages = parse_settings(raw[constants.SETTINGS_SECTION])
-        ls.report_setting_messages(messages)
+        if not ls.client_supports("workspace", "configuration"):
+            ls.report_setting_messages(messages)  # else the answers below say them again
         ls.base_settings = settings
     if ls.client_supports("workspace", "configuration"):
         await ls.fetch_settings()
@@ -1199,7 +1216,13 @@ def create_workspace_command(ls: RegistryLanguageServer, *args: Any) -> dict[str
         return {"error": f"Invalid path {raw_path!r}: {exc}"}
     if not any(root in written.parents for root in roots):
         return {"error": f"{target} is outside the open folders; choose a folder inside them"}
+    from hybrid_registry.discovery import workspace_target_problem
     from hybrid_registry.setup import create_workspace_registry
+
+    folder = ls.folder_of(str(target / "x.py"), create=False)
+    refused = workspace_target_problem(folder.root if folder else roots[0], target)
+    if refused is not None:
+        return {"error": refused}
 
     try:
         file = create_workspace_registry(

@@ -352,6 +352,10 @@ def test_init_workspace_warns_when_the_registry_will_not_use_it(
     assert code == 0 and "already used" in err and "another --developer-id" in err
     code, _, err = run(capsys, "init-workspace", "other/bo", "--developer-id", "bo")
     assert code == 0 and "not under the workspace folders configured in pyproject.toml" in err
+    for holder in ("devs", ".", "devs/ann/.."):
+        code, _, err = run(capsys, "init-workspace", holder, "--developer-id", "dee")
+        assert code == 2
+        assert_one_error_line(err, "holds the workspaces")
     code, _, err = run(capsys, "init-workspace", "x", "--developer-id", "cy", "--root", "nope")
     assert code == 2
     assert_one_error_line(err, "root folder 'nope' does not exist")

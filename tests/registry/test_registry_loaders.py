@@ -475,12 +475,21 @@ def test_changes_to_the_table_after_its_literal_are_reported(tmp_path: Path) -> 
         'STEP_NAMES["Later"] = {"sagemaker_step_type": "Processing"}\n'
         'STEP_NAMES.update({"Upd": {"sagemaker_step_type": "Processing"}})\n'
         'del STEP_NAMES["Early"]\n'
-        'OTHER = {}\nOTHER["x"] = 1\nOTHER.update(y=2)\nprint(STEP_NAMES.get("x"))\n',
+        'STEP_NAMES["Early"]["sagemaker_step_type"] = "Training"\n'
+        "if True:\n    STEP_NAMES['B'] = {}\n"
+        "STEP_NAMES.__setitem__('C', {})\n"
+        "_ = STEP_NAMES.update(D={})\n"
+        "STEP_NAMES, X = {}, 1\n"
+        "(STEP_NAMES := {})\n"
+        "from x import y as STEP_NAMES\n"
+        "for STEP_NAMES['E'] in []: pass\n"
+        'OTHER = {}\nOTHER["x"] = 1\nOTHER.update(y=2)\nprint(STEP_NAMES.get("x"))\n'
+        "STEP_NAMES: dict\n",
     )
     loaded = load_python_registry(module)
     assert list(loaded.definitions) == ["Early"]
-    assert [(p.range.start_line, p.severity) for p in loaded.problems] == [
-        (line, Severity.WARNING) for line in (1, 2, 3, 4)
+    assert sorted((p.range.start_line, p.severity) for p in loaded.problems) == [
+        (line, Severity.WARNING) for line in (1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13)
     ]
     assert all("is not read" in p.message for p in loaded.problems)
 
@@ -515,3 +524,23 @@ def test_yaml_and_json_positions_follow_lsp_line_breaks(tmp_path: Path) -> None:
     bad = write(tmp_path / "bad.json", '{"A": 1,\r "B": }\r')
     (problem,) = load_table(bad, source=str(tmp_path)).problems
     assert (problem.range.start_line, problem.range.start_col) == (1, 6)
+
+
+@pytest.mark.parametrize("value", ["!!bool maybe", "!!timestamp ''", "!!int '-'", "2024-02-30"])
+def test_yaml_values_their_tag_cannot_hold_are_problems(tmp_path: Path, value: str) -> None:
+    table = write(tmp_path / "t.yaml", f"A: {{sagemaker_step_type: Processing, x: {value}}}\n")
+    (problem,) = load_table(table, source=str(tmp_path)).problems
+    assert problem.code == "invalid-value" and "cannot be read" in problem.message
+
+
+def test_json_rows_too_deep_or_with_lone_cr_lines(tmp_path: Path) -> None:
+    deep = "[" * 600 + "]" * 600
+    table = write(
+        tmp_path / "t.json",
+        '{"Good": {"sagemaker_step_type": "Processing"},\r"Deep": {"x": ' + deep + '},\r"B":\r1\r}',
+    )
+    loaded = load_table(table, source=str(tmp_path))
+    assert list(loaded.definitions) == ["Good"]
+    deep_problem, b_problem = loaded.problems
+    assert "nested too deeply" in deep_problem.message and deep_problem.range.start_line == 1
+    assert (b_problem.range.start_line, b_problem.range.start_col) == (3, 0)

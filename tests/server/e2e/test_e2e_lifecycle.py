@@ -341,6 +341,20 @@ async def test_create_workspace_never_writes_outside_the_open_folder(
     assert [f["folder"] for f in (await session.status())["folders"]] == [str(folder.resolve())]
 
 
+@VSCODE
+async def test_create_workspace_refuses_the_folder_that_holds_workspaces(
+    session: Session, folder: Path
+) -> None:
+    for path in ("developers", ".", "developers/x/.."):
+        result = plain(
+            await session.command(
+                "hybridRegistry.createWorkspace", {"path": path, "developerId": "dave"}
+            )
+        )
+        assert "holds the workspaces" in result["error"], (path, result)
+    assert not (folder / "developers" / "src").exists() and not (folder / "src").exists()
+
+
 # ------------------------------------------------------------------------------ processes
 
 

@@ -39,3 +39,25 @@ async def test_a_subfolder_with_its_own_configuration_uses_its_registry(
     folders = {f["folder"]: f for f in status["folders"]}
     project = folders[str((folder / "examples").resolve())]
     assert project["stepCount"] == 27 and project["configFile"].endswith("pyproject.toml")
+
+
+async def test_a_configuration_that_appears_or_goes_away_moves_open_files(
+    session: Session, folder: Path
+) -> None:
+    late = folder / "late"
+    (late / "reg").mkdir(parents=True)
+    (late / "reg" / "steps.py").write_text(
+        'STEP_NAMES = {"LateOnly": {"sagemaker_step_type": "Processing"}}\n', encoding="utf-8"
+    )
+    uri = session.open("late/p.py", 'dag.add_node("LateOnly")\n')
+
+    def unknown(diagnostics: list[types.Diagnostic]) -> list[str]:
+        return [d.message for d in diagnostics if d.code == "unknown-step"]
+
+    await session.diagnostics_until(uri, lambda ds: unknown(ds) != [])
+    session.disk_changed("late/.hybrid-registry.toml", 'core = ["reg/steps.py"]\n')
+    await session.diagnostics_until(uri, lambda ds: unknown(ds) == [])
+    session.disk_changed("late/.hybrid-registry.toml", None)
+    await session.diagnostics_until(uri, lambda ds: unknown(ds) != [])
+    status = await session.status()
+    assert str(late.resolve()) not in [f["folder"] for f in status["folders"]]

@@ -176,12 +176,28 @@ def test_requests_that_are_not_json_rpc_2_are_answered(tmp_path: Path) -> None:
         assert "result" in client.response(1)
         for request_id, message in [
             (2, {"jsonrpc": "1.0", "id": 2, "method": "textDocument/hover", "params": {}}),
-            (3, {"id": 3, "method": 5, "params": {}}),
+            (3, {"jsonrpc": "2.0", "id": 3, "method": 5, "params": {}}),
         ]:
             body = json.dumps(message).encode()
             assert client.process.stdin is not None
             client.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
             client.process.stdin.flush()
             assert client.response(request_id)["error"]["code"] == -32600
+        # objects nested in a request's params may hold "id" and "method": plain data
+        client.send(
+            {
+                "id": 4,
+                "method": "workspace/executeCommand",
+                "params": {
+                    "command": "hybridRegistry.status",
+                    "arguments": [{"id": 1, "method": "x", "uri": "file:///nowhere.py"}],
+                },
+            }
+        )
+        seen = []
+        while not seen or seen[-1].get("id") != 4 or "method" in seen[-1]:
+            seen.append(client.receive())
+        assert "result" in seen[-1]
+        assert not any(m.get("id") == 1 and "method" not in m for m in seen)  # no stray answer
     finally:
         client.close()

@@ -70,3 +70,21 @@ async def test_a_default_workspace_that_is_not_loaded_is_reported_once(session: 
     await session.status()  # the change has been handled by now
     (message,) = about_nobody()
     assert "not a workspace of examples (known: alice, bob_ml, carol)" in message
+
+
+async def test_an_invalid_setting_pushed_and_answered_is_said_once(session: Session) -> None:
+    bad = {"diagnostics": {"disabled": "unknown-step"}}  # a string, not a list
+    session.client.set_configuration(bad, section="hybridRegistry")
+    session.client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"hybridRegistry": bad})
+    )
+
+    def said() -> list[str]:
+        return [m.message for m in session.client.messages if "diagnostics.disabled" in m.message]
+
+    for _ in range(200):
+        if said():
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)
+    assert len(said()) == 1
