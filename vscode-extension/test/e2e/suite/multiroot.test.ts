@@ -28,7 +28,11 @@ suite('Hybrid Registry extension in a multi-root workspace', () => {
 
   suiteSetup(async function () {
     if (!vscode.workspace.workspaceFile) this.skip(); // registry.test.ts covers single folders
-    folders = vscode.workspace.workspaceFolders ?? [];
+    // The window may still be resolving the .code-workspace's folders when the suite starts.
+    folders = await until('the two workspace folders', () => {
+      const open = vscode.workspace.workspaceFolders ?? [];
+      return open.length >= 2 ? open : undefined;
+    });
     assert.equal(folders.length, 2);
     const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
     assert.ok(ext);
