@@ -167,7 +167,8 @@ export function presentStatusBar(
   const ctx = status.context && norm(status.context.folder) === norm(folder.folder) ? status.context.workspaceId : folder.defaultWorkspace;
   const parts: string[] = [];
   parts.push(folder.loading ? '$(sync~spin)' : '$(database)');
-  parts.push(plural(folder.stepCount, 'step'));
+  // A first load has no count yet: "0 steps" would read as an empty registry.
+  parts.push(folder.loading && folder.stepCount === 0 ? 'loading registry…' : plural(folder.stepCount, 'step'));
   if (ctx) parts.push(`· ${ctx}`);
   if (folder.conflictCount > 0) parts.push(`· $(warning) ${plural(folder.conflictCount, 'conflict')}`);
   if (folder.problemCount > 0) parts.push(`· $(error) ${plural(folder.problemCount, 'problem')}`);

@@ -52,7 +52,7 @@ describe('presentStatusBar', () => {
   });
 
   it('spins while loading or starting', () => {
-    assert.match(presentStatusBar({ kind: 'running' }, sample, '/repo/examples/nested/a.py').text, /^\$\(sync~spin\) 0 steps$/);
+    assert.match(presentStatusBar({ kind: 'running' }, sample, '/repo/examples/nested/a.py').text, /^\$\(sync~spin\) loading registry…$/);
     assert.match(presentStatusBar({ kind: 'starting' }, undefined, undefined).text, /sync~spin/);
   });
 
