@@ -47,9 +47,8 @@ def _client_position(
         return types.Position(line=line, character=col)
     text = lines[line]
     units = _unit_offsets(text, codec)
-    if units is None:
-        return types.Position(line=line, character=col)
-    return types.Position(line=line, character=units[max(0, min(col, len(text)))])
+    col = max(0, min(col, len(text)))
+    return types.Position(line=line, character=col if units is None else units[col])
 
 
 @functools.lru_cache(maxsize=32)
