@@ -240,12 +240,11 @@ def _conflict_problems(manager: UnifiedRegistryManager) -> list[Problem]:
             if definition.location is None:
                 continue
             problems.append(
-                Problem(
-                    path=definition.location.path,
-                    range=definition.location.range,
-                    severity=Severity.WARNING,
-                    code="step-conflict",
-                    message=f"Step '{name}' is defined by several workspaces: {owners}.",
+                Problem.at(
+                    definition.location,
+                    "step-conflict",
+                    f"Step '{name}' is defined by several workspaces: {owners}.",
+                    Severity.WARNING,
                 )
             )
     return problems

@@ -96,6 +96,17 @@ class WorkspaceLoad:
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
+def _line_starts(text: str) -> list[int]:
+    """The index where each line starts (LSP's line breaks)."""
+    return [0, *(match.end() for match in _LINE_BREAK.finditer(text))]
+
+
+def _position(starts: list[int], index: int) -> tuple[int, int]:
+    """(line, column) of a string index, given the text's `_line_starts`."""
+    line = bisect.bisect_right(starts, index) - 1
+    return line, index - starts[line]
+
+
 def split_lines(text: str) -> list[str]:
     """Lines as Python's tokenizer and LSP count them: only `\\n`, `\\r\\n` and `\\r` end a
     line (`str.splitlines` also splits at form feeds and other separators)."""
@@ -771,11 +782,11 @@ def _mark_fixer(text: str) -> Callable[[Any], Any] | None:
     with the line and column of its index (code points); else None (marks are right)."""
     if not any(char in text for char in _YAML_ONLY_BREAKS):
         return None
-    starts = [0, *(match.end() for match in _LINE_BREAK.finditer(text))]
+    starts = _line_starts(text)
 
     def fix(mark: Any) -> Any:
-        line = bisect.bisect_right(starts, mark.index) - 1
-        return yaml.Mark(mark.name, mark.index, line, mark.index - starts[line], None, 0)
+        line, column = _position(starts, mark.index)
+        return yaml.Mark(mark.name, mark.index, line, column, None, 0)
 
     return fix
 
@@ -985,14 +996,6 @@ class _JsonPairs(list[tuple[str, Any]]):
     """A JSON object as its (key, value) pairs, duplicates kept (`object_pairs_hook`)."""
 
 
-def _line_col(text: str, index: int) -> tuple[int, int]:
-    """(line, column) of a string index, with LSP's line breaks."""
-    line, start = 0, 0
-    for match in _LINE_BREAK.finditer(text, 0, index):
-        line, start = line + 1, match.end()
-    return line, index - start
-
-
 def _json_key_ranges(text: str) -> list[tuple[SourceRange, SourceRange]]:
     """(key, value start) ranges of the top-level object's keys, in order (code points).
 
@@ -1043,7 +1046,7 @@ def _json_entries(path: str, text: str, problems: list[Problem]) -> list[_TableE
         problems.append(
             _problem(
                 path,
-                SourceRange.point(*_line_col(text, exc.pos)),
+                SourceRange.point(*_position(_line_starts(text), exc.pos)),
                 "syntax-error",
                 f"JSON error: {exc.msg}; file not loaded",
             )

@@ -675,13 +675,12 @@ class UnifiedRegistryManager:
                             continue
                         where = f" ({earlier.location.display()})" if earlier.location else ""
                         problems.append(
-                            Problem(
-                                path=definition.location.path,
-                                range=definition.location.range,
-                                severity=Severity.WARNING,
-                                code="duplicate-key",
-                                message=f"Step '{name}' is also defined in another core "
-                                f"file{where}; this later definition wins",
+                            Problem.at(
+                                definition.location,
+                                "duplicate-key",
+                                f"Step '{name}' is also defined in another core file{where}; "
+                                "this later definition wins",
+                                Severity.WARNING,
                             )
                         )
                         first[name] = definition
@@ -768,51 +767,41 @@ class UnifiedRegistryManager:
         local = self._local_index().get(name)
         return local[0] if local else None
 
+    def resolve_base(
+        self, name: str, workspace_id: str | None = None
+    ) -> tuple[StepDefinition, str, str | None] | None:
+        """(winning definition, registry name, job type or None) of a node name: `Name_job`
+        splits into `Name` and `job` when `Name_job` itself is no step; None when unknown."""
+        with self._lock:
+            return self._resolve_base(name, self._context_id(workspace_id))
+
+    def _resolve_base(
+        self, name: str, context: str | None
+    ) -> tuple[StepDefinition, str, str | None] | None:
+        definition = self._lookup(name, context)
+        if definition is not None:
+            return definition, name, None
+        split = split_job_type(name)
+        if split is not None:
+            definition = self._lookup(split[0], context)
+            if definition is not None:
+                return definition, split[0], split[1]
+        return None
+
     def resolve_names(
         self, names: Iterable[str], workspace_id: str | None = None
     ) -> dict[str, tuple[StepDefinition, str, str | None, list[StepDefinition]] | None]:
-        """Resolve many node names at once, under one lock and with the indexes looked up
-        once: name -> (winning definition, base name, job type or None, the base's
-        conflicting definitions), or None when unknown. Same rules as `resolve`."""
+        """Resolve many node names under one lock: name -> (winning definition, base name,
+        job type or None, the base's conflicting definitions), or None when unknown. Same
+        rules as `resolve`."""
         context = self._context_id(workspace_id)
+        result: dict[str, tuple[StepDefinition, str, str | None, list[StepDefinition]] | None]
+        result = {}
         with self._lock:
-            workspace = self._workspaces.get(context) if context else None
-            overrides = workspace.overrides if workspace is not None else {}
-            local = workspace.local_steps if workspace is not None else {}
-            core = self._core_table()
-            others = self._local_index()
-            every = self._workspace_index()
-
-            def lookup(name: str) -> StepDefinition | None:
-                found = overrides.get(name) or local.get(name) or core.get(name)
-                if found is None:
-                    candidates = others.get(name)
-                    found = candidates[0] if candidates else None
-                return found
-
-            result: dict[str, tuple[StepDefinition, str, str | None, list[StepDefinition]] | None]
-            result = {}
             for name in names:
-                base, job_type = name, None
-                definition = lookup(name)
-                if definition is None:
-                    split = split_job_type(name)
-                    if split is not None:
-                        definition = lookup(split[0])
-                        base, job_type = split
-                if definition is None:
-                    result[name] = None
-                    continue
-                defined = every.get(base)
-                conflicting: list[StepDefinition] = []
-                if (
-                    defined is not None
-                    and len(defined) > 1
-                    and len({d.workspace_id for d in defined}) > 1
-                ):
-                    conflicting = list(defined)
-                result[name] = (definition, base, job_type, conflicting)
-            return result
+                found = self._resolve_base(name, context)
+                result[name] = None if found is None else (*found, self.conflicts_of(found[1]))
+        return result
 
     def get_step_definition(
         self, name: str, workspace_id: str | None = None
@@ -825,15 +814,8 @@ class UnifiedRegistryManager:
         """Resolve a node name (with an optional job-type suffix) in a workspace context."""
         context = self._context_id(workspace_id)
         with self._lock:
-            base, job_type = name, None
-            definition = self._lookup(name, context)
-            if definition is None:
-                split = split_job_type(name)
-                if split is not None:
-                    definition = self._lookup(split[0], context)
-                    if definition is not None:
-                        base, job_type = split
-            if definition is None:
+            found = self._resolve_base(name, context)
+            if found is None:
                 suggestions = self.suggestions(name)
                 return StepResolutionResult(
                     step_name=name,
@@ -841,6 +823,7 @@ class UnifiedRegistryManager:
                     errors=[unknown_step_message(name, suggestions)],
                     suggestions=suggestions,
                 )
+            definition, base, job_type = found
             conflicts = self.conflicts_of(base)
             warnings = []
             if conflicts:
@@ -1091,13 +1074,12 @@ class UnifiedRegistryManager:
                     close = suggest(name, core.keys(), 1)
                     hint = f" Did you mean '{close[0]}'?" if close else ""
                     found.append(
-                        Problem(
-                            path=definition.location.path,
-                            range=definition.location.range,
-                            severity=Severity.WARNING,
-                            code="unknown-override",
-                            message=f"STEP_OVERRIDES entry '{name}' overrides no core step; "
+                        Problem.at(
+                            definition.location,
+                            "unknown-override",
+                            f"STEP_OVERRIDES entry '{name}' overrides no core step; "
                             f"it applies in workspace {workspace.workspace_id} only.{hint}",
+                            Severity.WARNING,
                         )
                     )
             return found

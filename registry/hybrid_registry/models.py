@@ -118,6 +118,19 @@ class Problem(BaseModel):
     code: str
     message: str
 
+    @classmethod
+    def at(
+        cls, location: Location, code: str, message: str, severity: Severity = Severity.ERROR
+    ) -> Problem:
+        """A problem at a definition's location (the range of its key)."""
+        return cls(
+            path=location.path,
+            range=location.range,
+            severity=severity,
+            code=code,
+            message=message,
+        )
+
     def format(self) -> str:
         loc = Location(path=self.path, range=self.range).display()
         return f"{loc}: {self.severity.value}: {self.message}"

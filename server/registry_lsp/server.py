@@ -167,8 +167,8 @@ class RegistryLanguageServer(LanguageServer):
         self.disk_lines: dict[str, tuple[tuple[int, int], Sequence[str]]] = {}
         self.config_roots: dict[Path, Path | None] = {}
         """Nearest registry configuration above a directory (cleared when one changes)."""
-        self.warned_defaults: set[tuple[str, str]] = set()
-        """(folder, what) already said in a message: settings problems are said once."""
+        self.said: set[tuple[str, str]] = set()
+        """(folder, message) already shown: settings problems are said once."""
         self.tasks: set[asyncio.Task[None]] = set()
         self.reload_lock = asyncio.Lock()
         self.last_completion_uri: str | None = None
@@ -477,34 +477,33 @@ class RegistryLanguageServer(LanguageServer):
             self.check_default_workspace(folder)
             self.refresh_diagnostics(folder)
 
+    def say_once(self, folder: FolderState, messages: list[str]) -> None:
+        """Settings messages about a folder that were not said yet (reloads repeat them)."""
+        fresh = [m for m in messages if (str(folder.root), m) not in self.said]
+        self.said.update((str(folder.root), m) for m in fresh)
+        self.report_setting_messages(fresh)
+
     def report_unplaced_problems(self, folder: FolderState) -> None:
         """Problems of the editor's settings have no file to show them in: say them once."""
-        if folder.manager is None:
-            return
-        root = str(folder.root)
-        fresh = [
-            p.message
-            for p in folder.manager.all_problems()
-            if p.path == root and (root, p.message) not in self.warned_defaults
-        ]
-        self.warned_defaults.update((root, message) for message in fresh)
-        self.report_setting_messages(fresh)
+        if folder.manager is not None:
+            root = str(folder.root)
+            self.say_once(
+                folder, [p.message for p in folder.manager.all_problems() if p.path == root]
+            )
 
     def check_default_workspace(self, folder: FolderState) -> None:
         """Say once when the `defaultWorkspace` setting names no loaded workspace."""
         wanted, manager = folder.settings.default_workspace, folder.manager
         if not wanted or manager is None or wanted in manager.list_workspaces():
             return
-        if (str(folder.root), wanted) in self.warned_defaults:
-            return
-        self.warned_defaults.add((str(folder.root), wanted))
         known = ", ".join(manager.list_workspaces()) or "none"
-        self.report_setting_messages(
+        self.say_once(
+            folder,
             [
                 f"'hybridRegistry.defaultWorkspace' is '{wanted}', which is not a workspace of "
                 f"{folder.root.name} (known: {known}); files outside a workspace resolve with "
                 "no workspace context"
-            ]
+            ],
         )
 
     # ------------------------------------------------------------------ watchers

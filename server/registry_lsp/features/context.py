@@ -12,7 +12,6 @@ from pathlib import Path
 
 from hybrid_registry.manager import UnifiedRegistryManager
 from hybrid_registry.models import Location, Problem, Severity, SourceRange, StepDefinition
-from hybrid_registry.utils import split_job_type
 from registry_lsp.analysis import DocumentAnalysis, StepReference
 
 
@@ -92,12 +91,5 @@ def resolve_node(
     manager: UnifiedRegistryManager, name: str, workspace_id: str | None
 ) -> ResolvedNode | None:
     """Like `manager.resolve`, without building a result model (hot path)."""
-    definition = manager.get_step_definition(name, workspace_id)
-    if definition is not None:
-        return ResolvedNode(definition, name, None)
-    split = split_job_type(name)
-    if split is not None:
-        definition = manager.get_step_definition(split[0], workspace_id)
-        if definition is not None:
-            return ResolvedNode(definition, split[0], split[1])
-    return None
+    found = manager.resolve_base(name, workspace_id)
+    return ResolvedNode(*found) if found is not None else None

@@ -48,6 +48,17 @@ class RawClient:
             if "method" in message and "id" in message:  # a request to the client
                 self.send({"id": message["id"], "result": None})
 
+    def initialize(self, request_id: int = 1) -> None:
+        """`initialize` (no folder, no capabilities), answered with a result."""
+        self.send(
+            {
+                "id": request_id,
+                "method": "initialize",
+                "params": {"processId": None, "rootUri": None, "capabilities": {}},
+            }
+        )
+        assert "result" in self.response(request_id)
+
     def close(self) -> None:
         self.process.kill()
         self.process.wait(TIMEOUT)
@@ -56,14 +67,7 @@ class RawClient:
 def test_malformed_requests_are_answered_and_the_server_keeps_serving(tmp_path: Path) -> None:
     client = RawClient(tmp_path)
     try:
-        client.send(
-            {
-                "id": 1,
-                "method": "initialize",
-                "params": {"processId": None, "rootUri": None, "capabilities": {}},
-            }
-        )
-        assert "result" in client.response(1)
+        client.initialize()
         client.send({"method": "initialized", "params": {}})
         uri = (tmp_path / "p.py").as_uri()
         client.send(
@@ -100,14 +104,7 @@ def test_malformed_requests_are_answered_and_the_server_keeps_serving(tmp_path: 
 def test_bad_notifications_are_logged_not_popped_up(tmp_path: Path) -> None:
     client = RawClient(tmp_path)
     try:
-        client.send(
-            {
-                "id": 1,
-                "method": "initialize",
-                "params": {"processId": None, "rootUri": None, "capabilities": {}},
-            }
-        )
-        assert "result" in client.response(1)
+        client.initialize()
         client.send({"method": "initialized", "params": {}})
         never_opened = (tmp_path / "not_open.py").as_uri()
         change = {"range": {"start": {"line": -3, "character": 0}, "end": {"line": 0}}, "text": ""}
@@ -149,14 +146,7 @@ def test_requests_before_initialize_get_server_not_initialized(tmp_path: Path) -
         client.send({"id": 1, "method": "textDocument/hover", "params": position})
         assert client.response(1)["error"]["code"] == -32002
         client.send({"method": "initialized", "params": {}})  # dropped, not acted on
-        client.send(
-            {
-                "id": 2,
-                "method": "initialize",
-                "params": {"processId": None, "rootUri": None, "capabilities": {}},
-            }
-        )
-        assert "result" in client.response(2)
+        client.initialize(2)
         client.send({"id": 3, "method": "textDocument/hover", "params": position})
         assert "result" in client.response(3)
     finally:
@@ -166,14 +156,7 @@ def test_requests_before_initialize_get_server_not_initialized(tmp_path: Path) -
 def test_requests_that_are_not_json_rpc_2_are_answered(tmp_path: Path) -> None:
     client = RawClient(tmp_path)
     try:
-        client.send(
-            {
-                "id": 1,
-                "method": "initialize",
-                "params": {"processId": None, "rootUri": None, "capabilities": {}},
-            }
-        )
-        assert "result" in client.response(1)
+        client.initialize()
         for request_id, message in [
             (2, {"jsonrpc": "1.0", "id": 2, "method": "textDocument/hover", "params": {}}),
             (3, {"jsonrpc": "2.0", "id": 3, "method": 5, "params": {}}),
