@@ -755,17 +755,18 @@ class UnifiedRegistryManager:
                     chain.append(definition)
             return chain
 
-    def _lookup(self, name: str, context: str | None) -> StepDefinition | None:
+    def _layers(self, context: str | None) -> _Layers:
+        """The tables a name is looked up in, in this context (call holding the lock)."""
         workspace = self._workspaces.get(context) if context else None
-        if workspace is not None:
-            found = workspace.overrides.get(name) or workspace.local_steps.get(name)
-            if found is not None:
-                return found
-        core = self._core_table().get(name)
-        if core is not None:
-            return core
-        local = self._local_index().get(name)
-        return local[0] if local else None
+        return _Layers(
+            overrides=workspace.overrides if workspace is not None else {},
+            local=workspace.local_steps if workspace is not None else {},
+            core=self._core_table(),
+            others=self._local_index(),
+        )
+
+    def _lookup(self, name: str, context: str | None) -> StepDefinition | None:
+        return self._layers(context).lookup(name)
 
     def resolve_base(
         self, name: str, workspace_id: str | None = None
@@ -773,34 +774,24 @@ class UnifiedRegistryManager:
         """(winning definition, registry name, job type or None) of a node name: `Name_job`
         splits into `Name` and `job` when `Name_job` itself is no step; None when unknown."""
         with self._lock:
-            return self._resolve_base(name, self._context_id(workspace_id))
-
-    def _resolve_base(
-        self, name: str, context: str | None
-    ) -> tuple[StepDefinition, str, str | None] | None:
-        definition = self._lookup(name, context)
-        if definition is not None:
-            return definition, name, None
-        split = split_job_type(name)
-        if split is not None:
-            definition = self._lookup(split[0], context)
-            if definition is not None:
-                return definition, split[0], split[1]
-        return None
+            return self._layers(self._context_id(workspace_id)).resolve(name)
 
     def resolve_names(
         self, names: Iterable[str], workspace_id: str | None = None
     ) -> dict[str, tuple[StepDefinition, str, str | None, list[StepDefinition]] | None]:
-        """Resolve many node names under one lock: name -> (winning definition, base name,
-        job type or None, the base's conflicting definitions), or None when unknown. Same
-        rules as `resolve`."""
-        context = self._context_id(workspace_id)
+        """Resolve many node names under one lock, the tables looked up once: name ->
+        (winning definition, base name, job type or None, the base's conflicting
+        definitions), or None when unknown. Same rules as `resolve`."""
         result: dict[str, tuple[StepDefinition, str, str | None, list[StepDefinition]] | None]
         result = {}
         with self._lock:
+            layers = self._layers(self._context_id(workspace_id))
+            every = self._workspace_index()
             for name in names:
-                found = self._resolve_base(name, context)
-                result[name] = None if found is None else (*found, self.conflicts_of(found[1]))
+                found = layers.resolve(name)
+                result[name] = (
+                    None if found is None else (*found, _conflicting(every.get(found[1])))
+                )
         return result
 
     def get_step_definition(
@@ -814,7 +805,7 @@ class UnifiedRegistryManager:
         """Resolve a node name (with an optional job-type suffix) in a workspace context."""
         context = self._context_id(workspace_id)
         with self._lock:
-            found = self._resolve_base(name, context)
+            found = self._layers(context).resolve(name)
             if found is None:
                 suggestions = self.suggestions(name)
                 return StepResolutionResult(
@@ -968,10 +959,7 @@ class UnifiedRegistryManager:
 
     def conflicts_of(self, name: str) -> list[StepDefinition]:
         with self._lock:
-            definitions = self._workspace_index().get(name, [])
-            if len({d.workspace_id for d in definitions}) > 1:
-                return list(definitions)
-            return []
+            return _conflicting(self._workspace_index().get(name))
 
     def definitions_of(self, name: str) -> list[StepDefinition]:
         """Every definition of `name` in every layer: core, then each workspace's (best first)."""
@@ -1150,6 +1138,43 @@ def _set_or_drop(
         table[name] = definitions
     else:
         table.pop(name, None)
+
+
+@dataclass(frozen=True)
+class _Layers:
+    """Where a name is looked up, best first: the context workspace's overrides and local
+    steps, core, then other workspaces' local steps (see the module docstring)."""
+
+    overrides: dict[str, StepDefinition]
+    local: dict[str, StepDefinition]
+    core: dict[str, StepDefinition]
+    others: dict[str, list[StepDefinition]]
+
+    def lookup(self, name: str) -> StepDefinition | None:
+        found = self.overrides.get(name) or self.local.get(name) or self.core.get(name)
+        if found is None:
+            candidates = self.others.get(name)
+            found = candidates[0] if candidates else None
+        return found
+
+    def resolve(self, name: str) -> tuple[StepDefinition, str, str | None] | None:
+        """(definition, registry name, job type) of a node name, splitting `Name_job`."""
+        definition = self.lookup(name)
+        if definition is not None:
+            return definition, name, None
+        split = split_job_type(name)
+        if split is not None:
+            definition = self.lookup(split[0])
+            if definition is not None:
+                return definition, split[0], split[1]
+        return None
+
+
+def _conflicting(definitions: list[StepDefinition] | None) -> list[StepDefinition]:
+    """The workspace definitions of one name when several workspaces define it, else []."""
+    if definitions and len(definitions) > 1 and len({d.workspace_id for d in definitions}) > 1:
+        return list(definitions)
+    return []
 
 
 def _preference(definition: StepDefinition) -> tuple[int, int, str]:
